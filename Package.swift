@@ -1,0 +1,120 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ticker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ticker", targets: ["ticker"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // Symbol universe and the browser page, shipped as a resource bundle next to the binary.
+        .target(
+            name: "TickerAssets",
+            path: "Assets",
+            resources: [.copy("symbols.json"), .copy("web")],
+            swiftSettings: swiftSettings
+        ),
+        // The pure core: quotes, the simulator, wire messages, subscriptions and conflation. No I/O.
+        .target(
+            name: "TickerCore",
+            dependencies: [
+                .product(name: "Collections", package: "swift-collections")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird server: feed service, WebSocket fan-out, polling endpoints, metrics.
+        .target(
+            name: "TickerServer",
+            dependencies: [
+                "TickerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The WebSocket client (on SwiftNIO's upgrader, so it keeps the handshake) and its live feed state.
+        .target(
+            name: "TickerClient",
+            dependencies: [
+                "TickerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The dashboard's Model-Update-View: pure, draws into an in-memory cell grid.
+        .target(
+            name: "TickerUI",
+            dependencies: ["TickerCore", "TickerClient"],
+            swiftSettings: swiftSettings
+        ),
+        // ncursesw (Debian's libncurses-dev). No pkgConfig: SwiftPM would drop its -D flags with a warning anyway,
+        // and shim.h defines what they were for.
+        .systemLibrary(name: "CNcurses"),
+        // The thin ncurses backend: copies a cell grid to the screen and reads keys, on one thread.
+        .target(
+            name: "TickerTerminal",
+            dependencies: ["CNcurses", "TickerUI"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ticker",
+            dependencies: [
+                "TickerAssets", "TickerCore", "TickerServer", "TickerClient", "TickerUI", "TickerTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TickerCoreTests",
+            dependencies: ["TickerCore", "TickerAssets"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TickerServerTests",
+            dependencies: [
+                "TickerServer", "TickerCore", "TickerAssets", "TickerClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,128 @@
+import DequeModule
+import OrderedCollections
+
+/// A connection's bounded send queue that conflates when the socket is slower than the feed.
+///
+/// Messages (`subscribed`, `snapshot`, `pong`, ...) are kept in order and never dropped. Tick frames are queued as the
+/// shared, already-encoded `Payload` of their tick; once `tickCapacity` of them wait, the trailing run of tick frames
+/// is folded into one ``ConflatedQuotes`` holding the latest quote per symbol. So a slow client costs memory bounded
+/// by its capacity and the number of symbols, sees the newest state when it catches up, and learns from `conflated`
+/// how many ticks were folded. Order is preserved: nothing is folded across a queued message.
+public struct Outbox<Payload: Sendable>: Sendable {
+    /// One queued frame.
+    public enum Item: Sendable {
+        /// A non-tick message, already encoded.
+        case message(Payload)
+        /// A tick frame shared with every client of the same content, plus its quotes for folding.
+        case tick(seq: UInt64, ts: Int64, quotes: [Quote], payload: Payload)
+        /// Several ticks folded into one frame for this client; encoded when it is written.
+        case conflated(ConflatedQuotes)
+    }
+
+    /// Tick frames (plain or folded) that may wait before folding starts.
+    public let tickCapacity: Int
+    public private(set) var items = Deque<Item>()
+    /// Tick items (plain or folded) currently queued.
+    public private(set) var queuedTicks = 0
+
+    public init(tickCapacity: Int) {
+        precondition(tickCapacity >= 1)
+        self.tickCapacity = tickCapacity
+    }
+
+    public var isEmpty: Bool { items.isEmpty }
+
+    /// True while the queue holds as many tick frames as it may: the next tick will be folded.
+    public var isFull: Bool { queuedTicks >= tickCapacity }
+
+    public mutating func push(message payload: Payload) {
+        items.append(.message(payload))
+    }
+
+    /// Queues a tick frame, folding the trailing tick frames into one when the queue is full.
+    public mutating func push(tick seq: UInt64, ts: Int64, quotes: [Quote], payload: Payload) {
+        guard isFull, case .some(let last) = items.last, !last.isMessage else {
+            items.append(.tick(seq: seq, ts: ts, quotes: quotes, payload: payload))
+            queuedTicks += 1
+            return
+        }
+        var folded = ConflatedQuotes(seq: seq, ts: ts)
+        var foldedItems: [Item] = []
+        while let candidate = items.last, !candidate.isMessage {
+            foldedItems.append(items.removeLast())
+            queuedTicks -= 1
+        }
+        for item in foldedItems.reversed() { folded.absorb(item) }
+        folded.absorb(.tick(seq: seq, ts: ts, quotes: quotes, payload: payload))
+        items.append(.conflated(folded))
+        queuedTicks += 1
+    }
+
+    public mutating func popFirst() -> Item? {
+        guard let item = items.popFirst() else { return nil }
+        if !item.isMessage { queuedTicks -= 1 }
+        return item
+    }
+
+    /// Drops the given symbols from folded frames (after an unsubscribe). Frames already shared stay as they are.
+    public mutating func removeSymbols(_ symbols: Set<String>) {
+        for index in items.indices {
+            guard case .conflated(var folded) = items[index] else { continue }
+            for symbol in symbols { folded.quotes.removeValue(forKey: symbol) }
+            items[index] = .conflated(folded)
+        }
+    }
+}
+
+extension Outbox.Item {
+    var isMessage: Bool {
+        if case .message = self { return true }
+        return false
+    }
+}
+
+/// Several ticks folded into one frame: the latest quote of every symbol they touched.
+public struct ConflatedQuotes: Sendable, Hashable {
+    /// The newest folded tick's `seq` and `ts`.
+    public var seq: UInt64
+    public var ts: Int64
+    /// Latest quote per symbol, in order of first appearance.
+    public var quotes: OrderedDictionary<String, Quote> = [:]
+    /// How many ticks were folded in; the frame reports `tickCount - 1` earlier ticks as `conflated`.
+    public var tickCount = 0
+
+    public init(seq: UInt64, ts: Int64) {
+        self.seq = seq
+        self.ts = ts
+    }
+
+    /// `conflated` of the frame: the earlier ticks folded into it.
+    public var earlierTicks: Int { tickCount - 1 }
+
+    mutating func absorb<Payload>(_ item: Outbox<Payload>.Item) {
+        switch item {
+        case .message:
+            preconditionFailure("messages are never folded")
+        case .tick(let seq, let ts, let quotes, _):
+            for quote in quotes { self.quotes[quote.symbol] = quote }
+            tickCount += 1
+            advance(seq: seq, ts: ts)
+        case .conflated(let other):
+            for (symbol, quote) in other.quotes { self.quotes[symbol] = quote }
+            tickCount += other.tickCount
+            advance(seq: other.seq, ts: other.ts)
+        }
+    }
+
+    private mutating func advance(seq: UInt64, ts: Int64) {
+        if seq >= self.seq {
+            self.seq = seq
+            self.ts = ts
+        }
+    }
+
+    /// The frame: a `quotes` message with `conflated` set when more than one tick was folded.
+    public var message: ServerMessage {
+        .quotes(seq: seq, ts: ts, quotes: Array(quotes.values), conflated: earlierTicks > 0 ? earlierTicks : nil)
+    }
+}

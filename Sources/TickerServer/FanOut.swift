@@ -1,0 +1,270 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+import TickerCore
+
+/// The hub between the feed and the clients: it keeps the quote book, the WebSocket connections grouped by
+/// subscription set, and the waiting long polls.
+///
+/// `publish` is the hot path. It never waits for a client: each changed quote is encoded once per tick, each distinct
+/// frame content once, and the same `ByteBuffer` is queued on every connection that wants it. Each connection's
+/// writer drains its own outbox at the speed of its socket.
+///
+/// As a `Service` it runs the housekeeping sweep (heartbeats, slow consumers) and, on graceful shutdown, closes every
+/// socket with 1001. Put it after the application in the `ServiceGroup` so it is shut down first.
+final class FanOut: Service, Sendable {
+    let catalog: SymbolCatalog
+    let configuration: TickerServerConfiguration
+    let metrics: ServerMetrics
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct State {
+        var book: QuoteBook
+        var nextID = 0
+        var connections: [Int: ClientConnection] = [:]
+        /// Connections by subscription set; a connection with no subscriptions is in no group.
+        var groups: [SymbolSet: [Int: ClientConnection]] = [:]
+        /// `groups` as the fan-out reads it, rebuilt after membership changes.
+        var groupsSnapshot: [(set: SymbolSet, members: [ClientConnection])]? = []
+        var longPolls: [Int: LongPoll] = [:]
+        var shuttingDown = false
+    }
+
+    private struct LongPoll {
+        var symbols: SymbolSet
+        var since: UInt64
+        var continuation: CheckedContinuation<QuoteSnapshot?, Never>
+    }
+
+    /// A consistent cut of the book: what the polling endpoints answer.
+    struct QuoteSnapshot: Sendable {
+        var seq: UInt64
+        var ts: Int64
+        var quotes: [Quote]
+    }
+
+    init(catalog: SymbolCatalog, initialQuotes: [Quote], configuration: TickerServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.state = Mutex(State(book: QuoteBook(quotes: initialQuotes, ts: WallClock.nowMicroseconds())))
+    }
+
+    // MARK: Feed side
+
+    /// Applies a tick to the book, answers the long polls it satisfies and queues it for every interested client.
+    func publish(_ tick: FeedTick) {
+        metrics.feedTicked()
+        let (groups, answered) = state.withLock { state -> ([(set: SymbolSet, members: [ClientConnection])], [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)]) in
+            state.book.apply(tick)
+            var answered: [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)] = []
+            if !state.longPolls.isEmpty, !tick.changed.isEmpty {
+                for (id, poll) in state.longPolls {
+                    let quotes = state.book.quotes(in: poll.symbols, changedAfter: poll.since)
+                    guard !quotes.isEmpty else { continue }
+                    state.longPolls[id] = nil
+                    answered.append((poll.continuation, QuoteSnapshot(seq: tick.seq, ts: tick.ts, quotes: quotes)))
+                }
+                metrics.longPollsWaiting(state.longPolls.count)
+            }
+            return (Self.groupsSnapshot(&state), answered)
+        }
+        for (continuation, snapshot) in answered { continuation.resume(returning: snapshot) }
+        guard !tick.changed.isEmpty else { return }
+
+        let changed = SymbolSet(capacity: catalog.count, members: tick.changed)
+        var positionInTick = [Int](repeating: -1, count: catalog.count)
+        for (position, index) in tick.changed.enumerated() { positionInTick[index] = position }
+        var encodedQuotes = [[UInt8]?](repeating: nil, count: tick.changed.count)
+        var frames: [SymbolSet: (quotes: [Quote], payload: ByteBuffer)] = [:]
+        for group in groups {
+            let content = group.set.intersection(changed)
+            guard !content.isEmpty else { continue }
+            let frame: (quotes: [Quote], payload: ByteBuffer)
+            if let cached = frames[content] {
+                frame = cached
+            } else {
+                var quotes: [Quote] = []
+                var encoded: [[UInt8]] = []
+                for index in content {
+                    let position = positionInTick[index]
+                    quotes.append(tick.quotes[position])
+                    if encodedQuotes[position] == nil { encodedQuotes[position] = tick.quotes[position].encodedJSON }
+                    encoded.append(encodedQuotes[position]!)
+                }
+                let bytes = ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)
+                frame = (quotes, ByteBuffer(bytes: bytes))
+                frames[content] = frame
+            }
+            for connection in group.members {
+                connection.enqueueTick(tick, quotes: frame.quotes, payload: frame.payload, groupSet: group.set, catalog: catalog)
+            }
+        }
+    }
+
+    private static func groupsSnapshot(_ state: inout State) -> [(set: SymbolSet, members: [ClientConnection])] {
+        if let snapshot = state.groupsSnapshot { return snapshot }
+        let snapshot = state.groups.map { (set: $0.key, members: Array($0.value.values)) }
+        state.groupsSnapshot = snapshot
+        return snapshot
+    }
+
+    // MARK: WebSocket side
+
+    /// Adds a connection and queues its `welcome`.
+    func register(channel: any Channel) -> ClientConnection? {
+        let connection: ClientConnection? = state.withLock { state in
+            guard !state.shuttingDown else { return nil }
+            state.nextID += 1
+            let connection = ClientConnection(id: state.nextID, channel: channel, symbolCount: catalog.count, configuration: configuration)
+            state.connections[connection.id] = connection
+            return connection
+        }
+        guard let connection else { return nil }
+        metrics.connectionOpened()
+        connection.send(
+            .welcome(
+                symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
+                tickIntervalMs: Int(configuration.tickInterval.milliseconds),
+                heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds)))
+        return connection
+    }
+
+    func unregister(_ connection: ClientConnection, closeCode: Int?) {
+        state.withLock { state in
+            state.connections[connection.id] = nil
+            Self.leaveGroup(connection, set: connection.subscriptions, state: &state)
+        }
+        connection.finish()
+        metrics.connectionClosed(code: closeCode)
+    }
+
+    /// Applies a subscribe or unsubscribe and queues `subscribed`, the `snapshot` of added symbols and any error.
+    func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String]) {
+        let selection = SymbolSelection(names: names, in: catalog)
+        state.withLock { state in
+            let old = connection.subscriptions
+            let new = subscribe ? old.union(selection.known) : old.subtracting(selection.known)
+            var messages: [ServerMessage] = [.subscribed(symbols: new.map { catalog.symbols[$0].symbol })]
+            let added = new.subtracting(old)
+            if !added.isEmpty {
+                messages.append(.snapshot(seq: state.book.seq, ts: state.book.ts, quotes: state.book.quotes(in: added)))
+            }
+            if let error = selection.unknownSymbolError { messages.append(error) }
+            let removed = Set(old.subtracting(new).map { catalog.symbols[$0].symbol })
+            if new != old {
+                Self.leaveGroup(connection, set: old, state: &state)
+                if !new.isEmpty { state.groups[new, default: [:]][connection.id] = connection }
+                state.groupsSnapshot = nil
+            }
+            // Queued while the hub is locked, so no tick can slip between the snapshot and the new membership.
+            connection.updateSubscriptions(new, removed: removed, messages: messages)
+        }
+    }
+
+    private static func leaveGroup(_ connection: ClientConnection, set: SymbolSet, state: inout State) {
+        guard !set.isEmpty else { return }
+        state.groups[set]?[connection.id] = nil
+        if state.groups[set]?.isEmpty == true { state.groups[set] = nil }
+        state.groupsSnapshot = nil
+    }
+
+    /// Heartbeats for idle clients, 1008 for slow consumers, a dropped socket for a peer that will not even take that.
+    func sweep(now: ContinuousClock.Instant = .now) {
+        let (connections, seq) = state.withLock { (Array($0.connections.values), $0.book.seq) }
+        for connection in connections {
+            switch connection.inspect(
+                now: now, heartbeatInterval: configuration.heartbeatInterval,
+                slowConsumerTimeout: configuration.slowConsumerTimeout, closeTimeout: configuration.closeTimeout)
+            {
+            case .fine:
+                break
+            case .needsHeartbeat:
+                connection.send(.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()))
+            case .slowConsumer:
+                logger.notice("closing slow consumer", metadata: ["connection": "\(connection.id)"])
+                connection.requestClose(.policyViolation, reason: "slow consumer")
+            case .stuckWhileClosing:
+                logger.notice("dropping connection that did not take its close frame", metadata: ["connection": "\(connection.id)"])
+                connection.channel.close(promise: nil)
+            }
+        }
+    }
+
+    // MARK: Polling side
+
+    /// The current state of `symbols`.
+    func currentQuotes(_ symbols: SymbolSet) -> QuoteSnapshot {
+        state.withLock { QuoteSnapshot(seq: $0.book.seq, ts: $0.book.ts, quotes: $0.book.quotes(in: symbols)) }
+    }
+
+    /// Waits until a tick after `since` changes one of `symbols` (nil `since` = the current seq), or `timeout` passes
+    /// (nil). Returns the latest state of the changed symbols.
+    func longPoll(symbols: SymbolSet, since: UInt64?, timeout: Duration) async -> QuoteSnapshot? {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskGroup(of: QuoteSnapshot?.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let immediate: QuoteSnapshot?? = self.state.withLock { state in
+                            let since = since ?? state.book.seq
+                            let quotes = state.book.quotes(in: symbols, changedAfter: since)
+                            if !quotes.isEmpty { return .some(QuoteSnapshot(seq: state.book.seq, ts: state.book.ts, quotes: quotes)) }
+                            if state.shuttingDown || Task.isCancelled { return .some(nil) }
+                            state.longPolls[id] = LongPoll(symbols: symbols, since: since, continuation: continuation)
+                            self.metrics.longPollsWaiting(state.longPolls.count)
+                            return .none
+                        }
+                        if let immediate { continuation.resume(returning: immediate) }
+                    }
+                } onCancel: {
+                    self.state.withLock { $0.longPolls.removeValue(forKey: id) }?.continuation.resume(returning: nil)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    var connectionCount: Int { state.withLock { $0.connections.count } }
+    var seq: UInt64 { state.withLock { $0.book.seq } }
+
+    // MARK: Service
+
+    /// Sweeps until graceful shutdown, then closes every socket with 1001 and answers waiting long polls.
+    func run() async throws {
+        let period = min(configuration.tickInterval, .milliseconds(100))
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await Task.sleep(for: period)
+            sweep()
+        }
+        let (connections, polls) = state.withLock { state in
+            state.shuttingDown = true
+            defer { state.longPolls.removeAll() }
+            return (Array(state.connections.values), Array(state.longPolls.values))
+        }
+        logger.info("shutting down: closing \(connections.count) WebSocket connection(s) with 1001")
+        for connection in connections { connection.requestClose(.goingAway, reason: "server shutting down") }
+        for poll in polls { poll.continuation.resume(returning: nil) }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

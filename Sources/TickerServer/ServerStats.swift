@@ -1,0 +1,31 @@
+import Synchronization
+
+/// Running totals of what the server pushed, read by the demo's server pane and `/healthz`.
+///
+/// The same events are also recorded as Prometheus metrics (``ServerMetrics``); these atomics exist so a caller in the
+/// same process can sample rates without parsing the exposition text.
+public final class ServerStats: Sendable {
+    public let connections = Atomic<Int>(0)
+    public let framesSent = Atomic<Int>(0)
+    public let bytesSent = Atomic<Int>(0)
+    public let conflatedTicks = Atomic<Int>(0)
+    public let ticks = Atomic<Int>(0)
+
+    public init() {}
+
+    /// A consistent-enough reading of every counter.
+    public var snapshot: Snapshot {
+        Snapshot(
+            connections: connections.load(ordering: .relaxed), framesSent: framesSent.load(ordering: .relaxed),
+            bytesSent: bytesSent.load(ordering: .relaxed), conflatedTicks: conflatedTicks.load(ordering: .relaxed),
+            ticks: ticks.load(ordering: .relaxed))
+    }
+
+    public struct Snapshot: Sendable, Hashable {
+        public var connections: Int
+        public var framesSent: Int
+        public var bytesSent: Int
+        public var conflatedTicks: Int
+        public var ticks: Int
+    }
+}

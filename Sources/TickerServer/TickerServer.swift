@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TickerCore
+import UnixSignals
+
+/// `ticker serve`: the simulated feed, `ticker.v1` WebSocket push at `/ws`, polling and long polling under `/api`,
+/// the browser dashboard at `/`, `/healthz` and `/metrics`.
+public struct TickerServer: Sendable {
+    public let configuration: TickerServerConfiguration
+    /// This server's running totals (connections, frames, bytes, conflated ticks).
+    public let stats = ServerStats()
+    let catalog: SymbolCatalog
+    let webDirectory: String
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - assetsJSON: the bytes of `symbols.json`.
+    ///   - webDirectory: the folder served at `/` (the browser dashboard).
+    public init(configuration: TickerServerConfiguration, assetsJSON: Data, webDirectory: URL, logger: Logger) throws {
+        self.configuration = configuration
+        self.catalog = try SymbolCatalog(assetsJSON: assetsJSON, count: configuration.symbolCount)
+        self.webDirectory = webDirectory.path
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown (one of `signals`, or the surrounding task group's). `onListening` gets the bound
+    /// port as soon as the server accepts connections.
+    public func run(
+        gracefulShutdownSignals signals: [UnixSignal] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: makeServices(onListening: onListening), gracefulShutdownSignals: signals, cancellationSignals: [],
+            logger: logger)
+        // Sockets get 1001 and `closeTimeout` to answer; whatever is still running after this is cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.closeTimeout + .milliseconds(500)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// The feed, the HTTP/WebSocket application and the fan-out, in the order a `ServiceGroup` must run them: it shuts
+    /// services down in reverse, so the fan-out closes every socket with 1001 before the application stops.
+    public func makeServices(onListening: @escaping @Sendable (Int) async -> Void) -> [any Service] {
+        let simulator = PriceSimulator(catalog: catalog, seed: configuration.seed, activity: configuration.activity)
+        let fanOut = FanOut(
+            catalog: catalog, initialQuotes: simulator.quotes, configuration: configuration,
+            metrics: ServerMetrics(stats: stats), logger: logger)
+        let feed = PriceFeed(simulator: simulator, interval: configuration.tickInterval, fanOut: fanOut)
+        return [feed, makeApplication(fanOut: fanOut, onListening: onListening), fanOut]
+    }
+
+    private func makeApplication(fanOut: FanOut, onListening: @escaping @Sendable (Int) async -> Void) -> some Service {
+        let router = Router()
+        let (webDirectory, serverLogger) = (self.webDirectory, self.logger)
+        router.addMiddleware {
+            MetricsMiddleware()
+            FileMiddleware(webDirectory, searchForIndexHtml: true, logger: serverLogger)
+        }
+        HTTPRoutes(fanOut: fanOut, startedAt: .now).register(on: router)
+        let wsConfiguration = WebSocketServerConfiguration(
+            maxFrameSize: configuration.maxMessageBytes, autoPing: .enabled(timePeriod: configuration.pingInterval),
+            closeTimeout: configuration.closeTimeout)
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                configuration: .init(http1: .init(additionalChannelHandlers: [FailedUpgradeDecorator()]), ws: wsConfiguration)
+            ) { head, channel, logger in
+                let offered = head.headerFields[values: .secWebSocketProtocol]
+                switch HandshakePolicy.decide(path: head.path, offeredProtocols: offered) {
+                case .refuse(let reason):
+                    logger.info("refused WebSocket handshake: \(reason)")
+                    return .dontUpgrade
+                case .accept(let echoProtocol):
+                    var headers = HTTPFields()
+                    if echoProtocol { headers[.secWebSocketProtocol] = TickerProtocol.name }
+                    return .upgrade(headers) { inbound, outbound, _ in
+                        await WebSocketSession(fanOut: fanOut, channel: channel, logger: logger)
+                            .run(inbound: inbound, outbound: outbound)
+                    }
+                }
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ticker"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: serverLogger)
+    }
+}

@@ -1,0 +1,36 @@
+import TickerCore
+
+/// Everything `ticker serve` can be told: where to listen, how the feed behaves, and the limits it enforces.
+public struct TickerServerConfiguration: Sendable {
+    /// Address to bind; loopback by default.
+    public var host = "127.0.0.1"
+    /// Port to bind; 0 picks a free one.
+    public var port = 8080
+    /// Wall-clock interval between feed ticks.
+    public var tickInterval: Duration = .milliseconds(100)
+    /// Probability that a symbol changes in a tick (1.0 = every symbol every tick).
+    public var activity = 0.6
+    /// How many symbols to simulate; nil = every symbol of the assets. Larger counts add synthetic symbols.
+    public var symbolCount: Int?
+    /// Seed of the price simulator: the same seed replays the same ticks.
+    public var seed: UInt64 = 1
+    /// A client that was sent nothing for this long gets a `heartbeat`.
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// WebSocket ping period; a peer that has not answered by the next ping is closed (dead-peer detection).
+    public var pingInterval: Duration = .seconds(15)
+    /// Largest client message accepted; a bigger one closes the connection with 1009.
+    public var maxMessageBytes = 64 * 1024
+    /// Client messages allowed per second; one more gets `rate_limited`, then close 1008.
+    public var messagesPerSecond = 50
+    /// Tick frames a connection may have queued before newer ticks are folded (conflated) into one frame.
+    public var outboxTickCapacity = 8
+    /// A client whose queue stays full (or whose socket accepts nothing) this long is closed with 1008 "slow consumer".
+    public var slowConsumerTimeout: Duration = .seconds(10)
+    /// How long a closing socket waits for the peer's close frame, and how long a slow consumer's close frame may
+    /// wait behind its unread data before the TCP connection is dropped.
+    public var closeTimeout: Duration = .seconds(1)
+    /// Long-poll timeout bounds.
+    public var pollLimits = PollingQuery.Limits()
+
+    public init() {}
+}

@@ -1,0 +1,105 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import TickerCore
+
+/// Runs one upgraded WebSocket: a reader that handles client messages and a writer that drains the connection's
+/// outbox, in one task group so that whichever ends first (client gone, close sent) ends the other.
+///
+/// The reader must run even when a client sends nothing: ping, pong and close frames are only processed while
+/// `inbound` is iterated (see `../shared/notes/swift-stack.md`, finding 1).
+struct WebSocketSession {
+    let fanOut: FanOut
+    let channel: any Channel
+    let logger: Logger
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        guard let connection = fanOut.register(channel: channel) else {
+            try? await outbound.close(.goingAway, reason: "server shutting down")
+            return
+        }
+        let closeCode = await withTaskGroup(of: Int?.self) { group in
+            group.addTask { await read(inbound, connection: connection) }
+            group.addTask { await write(outbound, connection: connection) }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        fanOut.unregister(connection, closeCode: closeCode)
+    }
+
+    /// Reads client messages until the client closes. Returns nil (the close code is the writer's to report).
+    private func read(_ inbound: WebSocketInboundStream, connection: ClientConnection) async -> Int? {
+        let configuration = fanOut.configuration
+        var closing = false
+        do {
+            for try await message in inbound.messages(maxSize: configuration.maxMessageBytes) {
+                guard !closing else { continue }  // keep reading so the client's close reply is seen
+                guard connection.admitClientMessage() else {
+                    let limit = configuration.messagesPerSecond
+                    connection.send(
+                        .error(
+                            code: .rateLimited,
+                            message: "more than \(limit) messages per second; closing the connection", symbols: nil))
+                    connection.requestClose(.policyViolation, reason: "rate limit exceeded")
+                    closing = true
+                    continue
+                }
+                switch message {
+                case .binary:
+                    connection.requestClose(.unacceptableData, reason: "binary frames are not accepted: ticker.v1 is JSON text")
+                    closing = true
+                case .text(let text):
+                    handle(text, connection: connection)
+                }
+            }
+        } catch {
+            logger.debug("reader ended", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
+        }
+        return nil
+    }
+
+    private func handle(_ text: String, connection: ClientConnection) {
+        do {
+            switch try ClientMessage.decode(Data(text.utf8)) {
+            case .subscribe(let symbols):
+                fanOut.changeSubscriptions(connection, subscribe: true, names: symbols)
+            case .unsubscribe(let symbols):
+                fanOut.changeSubscriptions(connection, subscribe: false, names: symbols)
+            case .ping(let id):
+                connection.send(.pong(id: id, ts: WallClock.nowMicroseconds()))
+            }
+        } catch {
+            connection.send(.error(code: error.code, message: error.message, symbols: nil))
+        }
+    }
+
+    /// Writes queued frames as the socket accepts them (each write waits under TCP backpressure), until a close is
+    /// sent or the connection goes away. Returns the close code it sent, if any.
+    private func write(_ outbound: WebSocketOutboundWriter, connection: ClientConnection) async -> Int? {
+        let metrics = fanOut.metrics
+        do {
+            for await _ in connection.wakeups {
+                while let next = connection.next() {
+                    switch next {
+                    case .frame(let payload, let conflatedTicks):
+                        let bytes = payload.readableBytes
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: payload)))
+                        connection.writeFinished()
+                        metrics.frameSent(bytes: bytes)
+                        if conflatedTicks > 0 { metrics.ticksConflated(conflatedTicks) }
+                    case .close(let code, let reason):
+                        logger.debug("closing", metadata: ["connection": "\(connection.id)", "code": "\(code)", "reason": "\(reason)"])
+                        try await outbound.close(code, reason: reason)
+                        return Int(UInt16(webSocketErrorCode: code))
+                    }
+                }
+            }
+        } catch {
+            logger.debug("writer ended", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
+        }
+        return nil
+    }
+}

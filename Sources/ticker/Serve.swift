@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import TickerAssets
+import TickerServer
+import UnixSignals
+
+/// `ticker serve`: runs the server until SIGINT or SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server: a seeded price simulator pushed over WebSocket (ticker.v1), with polling endpoints.",
+        discussion: """
+            Prints one line with the ws:// URL once it listens. Endpoints: /ws (WebSocket, subprotocol ticker.v1), \
+            /api/symbols, /api/quotes, /api/quotes/poll (long poll), /healthz, /metrics, and the browser dashboard at /.
+            SIGINT or SIGTERM closes every WebSocket with 1001 and exits 0.
+            """)
+
+    @OptionGroup var feed: ServerOptions
+    @OptionGroup var log: LogOptions
+
+    func run() async throws {
+        let server = try feed.makeServer(logger: log.makeLogger(label: "ticker.serve"))
+        let host = feed.host
+        try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
+            writeLine("ticker: serving simulated quotes on ws://\(host):\(port)/ws (dashboard http://\(host):\(port)/)")
+        }
+    }
+}

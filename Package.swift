@@ -100,7 +100,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TickerCoreTests",
-            dependencies: ["TickerCore", "TickerAssets"],
+            dependencies: [
+                "TickerCore", "TickerAssets",
+                .product(name: "Collections", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -113,6 +116,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -39,10 +39,17 @@ public struct Outbox<Payload: Sendable>: Sendable {
         items.append(.message(payload))
     }
 
-    /// Queues a tick frame, folding the trailing tick frames into one when the queue is full.
+    /// Queues a tick frame. While the client is behind (the queue is full, or the last frame is already folded), the
+    /// tick is folded into the trailing frames instead.
     public mutating func push(tick seq: UInt64, ts: Int64, quotes: [Quote], payload: Payload) {
+        let item = Item.tick(seq: seq, ts: ts, quotes: quotes, payload: payload)
+        if case .conflated(var folded)? = items.last {
+            folded.absorb(item)
+            items[items.count - 1] = .conflated(folded)
+            return
+        }
         guard isFull, case .some(let last) = items.last, !last.isMessage else {
-            items.append(.tick(seq: seq, ts: ts, quotes: quotes, payload: payload))
+            items.append(item)
             queuedTicks += 1
             return
         }
@@ -52,8 +59,8 @@ public struct Outbox<Payload: Sendable>: Sendable {
             foldedItems.append(items.removeLast())
             queuedTicks -= 1
         }
-        for item in foldedItems.reversed() { folded.absorb(item) }
-        folded.absorb(.tick(seq: seq, ts: ts, quotes: quotes, payload: payload))
+        for foldedItem in foldedItems.reversed() { folded.absorb(foldedItem) }
+        folded.absorb(item)
         items.append(.conflated(folded))
         queuedTicks += 1
     }

@@ -113,8 +113,7 @@ public enum ServerMessage: Hashable, Sendable {
     public var jsonText: String { String(decoding: encodedJSON, as: UTF8.self) }
 
     /// A `quotes` frame assembled from quotes already encoded once for the whole tick: the fan-out's encoder.
-    public static func quotesFrame(seq: UInt64, ts: Int64, encodedQuotes: [[UInt8]], conflated: Int? = nil) -> [UInt8]
-    {
+    public static func quotesFrame(seq: UInt64, ts: Int64, encodedQuotes: [[UInt8]], conflated: Int? = nil) -> [UInt8] {
         var writer = JSONWriter(capacity: 48 + encodedQuotes.reduce(0) { $0 + $1.count + 1 })
         writer.beginObject()
         writer.key("type")

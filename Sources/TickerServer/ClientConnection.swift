@@ -11,6 +11,7 @@ final class ClientConnection: Sendable {
     let id: Int
     /// The NIO channel, closed outright when a stuck peer would not even take a close frame.
     let channel: any Channel
+    private let metrics: ServerMetrics
     /// Rung whenever there is something to send (latest ring wins: one pending wake-up is enough).
     let wakeups: AsyncStream<Void>
     private let wakeupContinuation: AsyncStream<Void>.Continuation
@@ -34,6 +35,8 @@ final class ClientConnection: Sendable {
         var code: WebSocketErrorCode
         var reason: String
         var requestedAt: ContinuousClock.Instant
+        /// Send the messages already queued first (an `error` explaining the close); false skips the queue.
+        var afterQueuedMessages: Bool
     }
 
     /// What the writer should do next.
@@ -42,9 +45,10 @@ final class ClientConnection: Sendable {
         case close(WebSocketErrorCode, reason: String)
     }
 
-    init(id: Int, channel: any Channel, symbolCount: Int, configuration: TickerServerConfiguration) {
+    init(id: Int, channel: any Channel, symbolCount: Int, configuration: TickerServerConfiguration, metrics: ServerMetrics) {
         self.id = id
         self.channel = channel
+        self.metrics = metrics
         (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         state = Mutex(
             State(
@@ -60,6 +64,7 @@ final class ClientConnection: Sendable {
     func send(_ message: ServerMessage) {
         let payload = ByteBuffer(bytes: message.encodedJSON)
         state.withLock {
+            guard $0.closeRequest == nil else { return }
             $0.outbox.push(message: payload)
             $0.lastQueuedAt = .now
         }
@@ -81,20 +86,23 @@ final class ClientConnection: Sendable {
     /// Queues a tick frame shared by every client of the group `groupSet`. If this client's subscriptions changed
     /// since the fan-out read the groups, the tick is re-filtered and encoded for it alone (rare).
     func enqueueTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) {
-        let queued: Bool = state.withLock {
+        let (queued, fellBehind): (Bool, Bool) = state.withLock {
+            guard $0.closeRequest == nil else { return (false, false) }
             var quotes = quotes
             var payload = payload
             if $0.subscriptions != groupSet {
                 let current = $0.subscriptions
                 quotes = quotes.filter { catalog.index(of: $0.symbol).map(current.contains) ?? false }
-                guard !quotes.isEmpty else { return false }
+                guard !quotes.isEmpty else { return (false, false) }
                 payload = ByteBuffer(bytes: ServerMessage.quotes(seq: tick.seq, ts: tick.ts, quotes: quotes, conflated: nil).encodedJSON)
             }
             $0.outbox.push(tick: tick.seq, ts: tick.ts, quotes: quotes, payload: payload)
             $0.lastQueuedAt = .now
-            if $0.outbox.isFull, $0.behindSince == nil { $0.behindSince = .now }
-            return true
+            guard $0.outbox.isFull, $0.behindSince == nil else { return (true, false) }
+            $0.behindSince = .now
+            return (true, true)
         }
+        if fellBehind { metrics.connectionBehind(true) }
         if queued { wakeupContinuation.yield() }
     }
 
@@ -104,28 +112,35 @@ final class ClientConnection: Sendable {
         return state.withLock { $0.rateLimiter.allow(now: now) }
     }
 
-    /// Asks the writer to close with `code` (the first request wins).
-    func requestClose(_ code: WebSocketErrorCode, reason: String) {
+    /// Asks the writer to close with `code` (the first request wins). With `afterQueuedMessages`, what is already
+    /// queued goes out first; either way nothing new is queued from now on.
+    func requestClose(_ code: WebSocketErrorCode, reason: String, afterQueuedMessages: Bool = false) {
         state.withLock {
-            if $0.closeRequest == nil { $0.closeRequest = CloseRequest(code: code, reason: reason, requestedAt: .now) }
+            guard $0.closeRequest == nil else { return }
+            $0.closeRequest = CloseRequest(code: code, reason: reason, requestedAt: .now, afterQueuedMessages: afterQueuedMessages)
         }
         wakeupContinuation.yield()
     }
 
     /// The writer's next step: a pending close first, then the oldest queued frame. Marks the write as started.
     func next() -> Next? {
-        state.withLock {
-            if let close = $0.closeRequest { return .close(close.code, reason: close.reason) }
-            guard let item = $0.outbox.popFirst() else { return nil }
-            if !$0.outbox.isFull { $0.behindSince = nil }
+        let (next, caughtUp): (Next?, Bool) = state.withLock {
+            if let close = $0.closeRequest, !close.afterQueuedMessages || $0.outbox.isEmpty {
+                return (.close(close.code, reason: close.reason), false)
+            }
+            guard let item = $0.outbox.popFirst() else { return (nil, false) }
+            let caughtUp = $0.behindSince != nil && !$0.outbox.isFull
+            if caughtUp { $0.behindSince = nil }
             $0.writeStartedAt = .now
             switch item {
             case .message(let payload), .tick(_, _, _, let payload):
-                return .frame(payload, conflatedTicks: 0)
+                return (.frame(payload, conflatedTicks: 0), caughtUp)
             case .conflated(let folded):
-                return .frame(ByteBuffer(bytes: folded.message.encodedJSON), conflatedTicks: folded.earlierTicks)
+                return (.frame(ByteBuffer(bytes: folded.message.encodedJSON), conflatedTicks: folded.earlierTicks), caughtUp)
             }
         }
+        if caughtUp { metrics.connectionBehind(false) }
+        return next
     }
 
     /// Called by the writer when a write completed.
@@ -157,8 +172,13 @@ final class ClientConnection: Sendable {
         case stuckWhileClosing
     }
 
-    /// Ends the wake-up stream so an idle writer returns.
+    /// Ends the wake-up stream so an idle writer returns, and stops counting the connection as behind.
     func finish() {
         wakeupContinuation.finish()
+        let wasBehind = state.withLock { state -> Bool in
+            defer { state.behindSince = nil }
+            return state.behindSince != nil
+        }
+        if wasBehind { metrics.connectionBehind(false) }
     }
 }

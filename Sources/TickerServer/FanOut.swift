@@ -59,7 +59,8 @@ final class FanOut: Service, Sendable {
     /// Applies a tick to the book, answers the long polls it satisfies and queues it for every interested client.
     func publish(_ tick: FeedTick) {
         metrics.feedTicked()
-        let (groups, answered) = state.withLock { state -> ([(set: SymbolSet, members: [ClientConnection])], [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)]) in
+        let (groups, answered) = state.withLock {
+            state -> ([(set: SymbolSet, members: [ClientConnection])], [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)]) in
             state.book.apply(tick)
             var answered: [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)] = []
             if !state.longPolls.isEmpty, !tick.changed.isEmpty {
@@ -120,7 +121,8 @@ final class FanOut: Service, Sendable {
         let connection: ClientConnection? = state.withLock { state in
             guard !state.shuttingDown else { return nil }
             state.nextID += 1
-            let connection = ClientConnection(id: state.nextID, channel: channel, symbolCount: catalog.count, configuration: configuration)
+            let connection = ClientConnection(
+                id: state.nextID, channel: channel, symbolCount: catalog.count, configuration: configuration, metrics: metrics)
             state.connections[connection.id] = connection
             return connection
         }
@@ -187,6 +189,7 @@ final class FanOut: Service, Sendable {
                 connection.send(.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()))
             case .slowConsumer:
                 logger.notice("closing slow consumer", metadata: ["connection": "\(connection.id)"])
+                metrics.slowConsumerClosed()
                 connection.requestClose(.policyViolation, reason: "slow consumer")
             case .stuckWhileClosing:
                 logger.notice("dropping connection that did not take its close frame", metadata: ["connection": "\(connection.id)"])

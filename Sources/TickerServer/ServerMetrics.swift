@@ -22,6 +22,8 @@ struct ServerMetrics: Sendable {
     private let bytesSent = Counter(label: "ticker_ws_bytes_sent_total")
     private let conflatedTicks = Counter(label: "ticker_ws_conflated_ticks_total")
     private let feedTicks = Counter(label: "ticker_feed_ticks_total")
+    private let behindGauge = Gauge(label: "ticker_ws_connections_behind")
+    private let slowConsumers = Counter(label: "ticker_ws_slow_consumers_closed_total")
     private let longPollsGauge = Gauge(label: "ticker_long_polls_waiting")
 
     init(stats: ServerStats) {
@@ -51,6 +53,16 @@ struct ServerMetrics: Sendable {
     func ticksConflated(_ count: Int) {
         stats.conflatedTicks.add(count, ordering: .relaxed)
         conflatedTicks.increment(by: count)
+    }
+
+    /// A connection started (`true`) or stopped (`false`) being conflated.
+    func connectionBehind(_ behind: Bool) {
+        behindGauge.record(stats.connectionsBehind.add(behind ? 1 : -1, ordering: .relaxed).newValue)
+    }
+
+    func slowConsumerClosed() {
+        stats.slowConsumersClosed.add(1, ordering: .relaxed)
+        slowConsumers.increment()
     }
 
     func longPollsWaiting(_ count: Int) {

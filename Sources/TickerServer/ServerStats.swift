@@ -10,6 +10,10 @@ public final class ServerStats: Sendable {
     public let bytesSent = Atomic<Int>(0)
     public let conflatedTicks = Atomic<Int>(0)
     public let ticks = Atomic<Int>(0)
+    /// Connections whose outbox is full right now (being conflated).
+    public let connectionsBehind = Atomic<Int>(0)
+    /// Connections closed with 1008 "slow consumer".
+    public let slowConsumersClosed = Atomic<Int>(0)
 
     public init() {}
 
@@ -18,7 +22,8 @@ public final class ServerStats: Sendable {
         Snapshot(
             connections: connections.load(ordering: .relaxed), framesSent: framesSent.load(ordering: .relaxed),
             bytesSent: bytesSent.load(ordering: .relaxed), conflatedTicks: conflatedTicks.load(ordering: .relaxed),
-            ticks: ticks.load(ordering: .relaxed))
+            ticks: ticks.load(ordering: .relaxed), connectionsBehind: connectionsBehind.load(ordering: .relaxed),
+            slowConsumersClosed: slowConsumersClosed.load(ordering: .relaxed))
     }
 
     public struct Snapshot: Sendable, Hashable {
@@ -27,5 +32,7 @@ public final class ServerStats: Sendable {
         public var bytesSent: Int
         public var conflatedTicks: Int
         public var ticks: Int
+        public var connectionsBehind: Int
+        public var slowConsumersClosed: Int
     }
 }

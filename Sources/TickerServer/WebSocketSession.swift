@@ -43,7 +43,7 @@ struct WebSocketSession {
                         .error(
                             code: .rateLimited,
                             message: "more than \(limit) messages per second; closing the connection", symbols: nil))
-                    connection.requestClose(.policyViolation, reason: "rate limit exceeded")
+                    connection.requestClose(.policyViolation, reason: "rate limit exceeded", afterQueuedMessages: true)
                     closing = true
                     continue
                 }

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Foundation
 import Logging
 import TickerAssets
 import TickerServer
-import Foundation
 
 /// The server's command-line options, shared by `serve` and `demo`.
 struct ServerOptions: ParsableArguments {
@@ -60,7 +60,8 @@ struct ServerOptions: ParsableArguments {
             assets = try TickerAssets.symbolsJSON()
         } catch {
             throw ValidationError(
-                "cannot read symbols.json from \(TickerAssets.directory.path) (\(error.localizedDescription)); set TICKER_ASSETS to the Assets folder")
+                "cannot read symbols.json from \(TickerAssets.directory.path) (\(error.localizedDescription)); set TICKER_ASSETS to the Assets folder"
+            )
         }
         return try TickerServer(
             configuration: configuration, assetsJSON: assets, webDirectory: TickerAssets.webDirectory, logger: logger)

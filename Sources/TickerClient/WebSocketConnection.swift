@@ -1,0 +1,144 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+import TickerCore
+
+/// One client WebSocket connection on SwiftNIO, exposing what the browser's WebSocket API exposes: the events in
+/// order, the negotiated `protocol`, `bufferedAmount`, and, beyond the browser, the opening handshake exactly as it
+/// crossed the wire.
+///
+/// Built on NIO's client upgrader rather than hummingbird's `WSClient` because only the upgrader hands back the
+/// server's response head (for `Sec-WebSocket-Accept` and the chosen subprotocol).
+public final class WebSocketConnection: Sendable {
+    /// The request as sent and the response as answered.
+    public let handshake: Handshake
+    /// The subprotocol the server chose (`Sec-WebSocket-Protocol` of the 101), or nil.
+    public let negotiatedProtocol: String?
+    /// Messages as they arrive, then `.closed`.
+    public let events: AsyncStream<WebSocketEvent>
+    private let channel: any Channel
+    private let flags: ConnectionFlags
+
+    private init(
+        handshake: Handshake, negotiatedProtocol: String?, events: AsyncStream<WebSocketEvent>, channel: any Channel,
+        flags: ConnectionFlags
+    ) {
+        self.handshake = handshake
+        self.negotiatedProtocol = negotiatedProtocol
+        self.events = events
+        self.channel = channel
+        self.flags = flags
+    }
+
+    /// Bytes of messages handed to `send` that the socket has not taken yet.
+    public var bufferedAmount: Int { flags.bufferedAmount.load(ordering: .relaxed) }
+
+    /// Opens a connection and performs the opening handshake.
+    /// - Parameters:
+    ///   - protocols: subprotocols to offer (`Sec-WebSocket-Protocol`); empty offers none.
+    ///   - receiveBufferSize: the socket's `SO_RCVBUF`, to make a deliberately slow reader in tests.
+    public static func connect(
+        to url: WebSocketURL, protocols: [String] = [TickerProtocol.name], headers: [(String, String)] = [],
+        maxFrameSize: Int = 1 << 24, receiveBufferSize: Int? = nil, connectTimeout: TimeAmount = .seconds(5),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> WebSocketConnection {
+        let flags = ConnectionFlags()
+        let (events, continuation) = AsyncStream.makeStream(of: WebSocketEvent.self)
+        var bootstrap = ClientBootstrap(group: eventLoopGroup).connectTimeout(connectTimeout)
+        if let receiveBufferSize {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: .init(receiveBufferSize))
+        }
+        var requestHeaders = HTTPHeaders([("Host", url.hostHeader)])
+        if !protocols.isEmpty { requestHeaders.add(name: "Sec-WebSocket-Protocol", value: protocols.joined(separator: ", ")) }
+        for (name, value) in headers { requestHeaders.add(name: name, value: value) }
+        let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target, headers: requestHeaders)
+
+        let upgrade: EventLoopFuture<Outcome>
+        let channel: any Channel
+        do {
+            (channel, upgrade) = try await bootstrap.connect(host: url.host, port: url.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let recorder = NIOLoopBound(HandshakeRecorder(), eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(recorder.value)
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Outcome>(maxFrameSize: maxFrameSize) { channel, response in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers(
+                                BufferedAmountTracker(flags: flags), FrameHandler(continuation: continuation, flags: flags))
+                            return .upgraded(response, recorder.value.handshake)
+                        }
+                    }
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Outcome>(
+                        upgradeRequestHead: requestHead, upgraders: [upgrader]
+                    ) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            let body = channel.eventLoop.makePromise(of: String.self)
+                            try channel.pipeline.syncOperations.addHandler(RefusalCollector(promise: body))
+                            return .refused(body: body.futureResult, recorder.value.handshake)
+                        }
+                    }
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    // The server's first frame may share a TCP segment with the 101; keep those bytes.
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return (channel, try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline))
+                }
+            }
+        } catch {
+            continuation.finish()
+            throw WebSocketConnectError.unreachable(host: url.host, port: url.port, underlying: "\(error)")
+        }
+        switch try await upgrade.get() {
+        case .upgraded(let response, let handshake):
+            return WebSocketConnection(
+                handshake: handshake, negotiatedProtocol: response.headers.first(name: "Sec-WebSocket-Protocol"),
+                events: events, channel: channel, flags: flags)
+        case .refused(let body, let handshake):
+            continuation.finish()
+            let text = (try? await body.get()) ?? ""
+            try? await channel.close()
+            // "HTTP/1.1 400 Bad Request" -> 400, "Bad Request"
+            let statusLine = handshake.response.first?.split(separator: " ", maxSplits: 2).map(String.init) ?? []
+            throw WebSocketConnectError.refused(
+                status: statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0, reason: statusLine.count > 2 ? statusLine[2] : "",
+                body: text, handshake: handshake)
+        }
+    }
+
+    private enum Outcome: Sendable {
+        case upgraded(HTTPResponseHead, Handshake)
+        case refused(body: EventLoopFuture<String>, Handshake)
+    }
+
+    /// Queues a text message; it counts in `bufferedAmount` until the socket takes it.
+    public func send(_ text: String) {
+        send(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: text)))
+    }
+
+    /// Queues any frame (masked by the caller): for tests that send binary, oversized or fragmented frames.
+    public func send(_ frame: WebSocketFrame) {
+        channel.writeAndFlush(frame, promise: nil)
+    }
+
+    /// Starts the closing handshake; `events` ends with the server's answer.
+    public func close(code: WebSocketErrorCode = .normalClosure, reason: String = "") {
+        guard !flags.closeSent.exchange(true, ordering: .relaxed) else { return }
+        var body = ByteBuffer()
+        body.writeInteger(UInt16(webSocketErrorCode: code))
+        body.writeString(reason)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body), promise: nil)
+    }
+
+    /// Drops the TCP connection without a closing handshake.
+    public func abort() {
+        channel.close(promise: nil)
+    }
+
+    /// Stops reading from the socket (the kernel buffers fill and TCP pushes back on the server), or starts again.
+    public func setReading(_ reading: Bool) {
+        channel.setOption(ChannelOptions.autoRead, value: reading).whenSuccess { [channel] in
+            if reading { channel.read() }
+        }
+    }
+}

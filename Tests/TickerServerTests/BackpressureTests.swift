@@ -1,0 +1,79 @@
+import Foundation
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+import TickerClient
+import TickerCore
+import TickerServer
+
+@Suite("Slow clients: conflation and the slow-consumer close", .timeLimit(.minutes(2)))
+struct BackpressureTests {
+    @Test("a reader that stalls gets a conflated frame with the latest state when it resumes, seq still increasing")
+    func conflation() async throws {
+        try await TestServer.with({
+            $0.symbolCount = 300
+            $0.activity = 1
+            $0.tickInterval = .milliseconds(10)
+            $0.outboxTickCapacity = 4
+            $0.slowConsumerTimeout = .seconds(60)
+        }) { server, _ in
+            let slow = try await server.connect(receiveBufferSize: 4096)
+            _ = try await slow.next()
+            slow.send(.subscribe(symbols: ["*"]))
+            _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
+            slow.connection.setReading(false)
+            try await eventually("the server to start conflating") { server.server.stats.snapshot.connectionsBehind > 0 }
+            slow.connection.setReading(true)
+            var lastSeq: UInt64 = 0
+            var conflatedSeen = 0
+            while conflatedSeen == 0 {
+                guard case .quotes(let seq, _, let quotes, let conflated) = try await slow.next() else { continue }
+                #expect(seq > lastSeq)
+                lastSeq = seq
+                if let conflated {
+                    conflatedSeen = conflated
+                    #expect(quotes.count == 300)
+                }
+            }
+            #expect(conflatedSeen >= 1)
+            try await eventually("the conflated ticks to be counted") { server.server.stats.snapshot.conflatedTicks >= conflatedSeen }
+        }
+    }
+
+    @Test("a client stuck behind past the timeout is closed with 1008 slow consumer; a healthy client is unaffected")
+    func slowConsumer() async throws {
+        try await TestServer.with({
+            $0.symbolCount = 300
+            $0.activity = 1
+            $0.tickInterval = .milliseconds(20)
+            $0.outboxTickCapacity = 4
+            $0.slowConsumerTimeout = .milliseconds(300)
+            $0.closeTimeout = .seconds(10)
+        }) { server, _ in
+            let healthy = try await server.connect()
+            _ = try await healthy.next()
+            healthy.send(.subscribe(symbols: ["AAPL"]))
+            let slow = try await server.connect(receiveBufferSize: 4096)
+            _ = try await slow.next()
+            slow.send(.subscribe(symbols: ["*"]))
+            _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
+            slow.connection.setReading(false)
+            try await eventually("the slow consumer to be closed") { server.server.stats.snapshot.slowConsumersClosed > 0 }
+
+            // Meanwhile the healthy client got every tick that changed AAPL (activity 1: every tick), never conflated.
+            guard case .snapshot(let snapshotSeq, _, _) = try await healthy.next(where: { if case .snapshot = $0 { true } else { false } })
+            else { throw TestFailure("no snapshot") }
+            var expected = snapshotSeq + 1
+            for _ in 0..<20 {
+                guard case .quotes(let seq, _, _, let conflated) = try await healthy.next(where: \.isQuotes) else { continue }
+                #expect(seq == expected && conflated == nil)
+                expected = seq + 1
+            }
+
+            slow.connection.setReading(true)
+            let close = await slow.closing()
+            #expect(close.code == 1008)
+            #expect(close.reason == "slow consumer")
+        }
+    }
+}

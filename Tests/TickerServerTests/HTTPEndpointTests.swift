@@ -1,0 +1,105 @@
+import Foundation
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+import TickerClient
+import TickerCore
+import TickerServer
+
+@Suite("Polling, long polling, health and metrics over real HTTP", .timeLimit(.minutes(2)))
+struct HTTPEndpointTests {
+    struct QuotesBody: Decodable {
+        var seq: UInt64
+        var ts: Int64
+        var quotes: [Quote]
+    }
+
+    @Test("GET /api/symbols lists the universe and says it is simulated")
+    func symbols() async throws {
+        try await TestServer.with { server, _ in
+            let response = try await server.get("/api/symbols")
+            #expect(response.status == 200)
+            #expect(response.body.hasPrefix(#"{"simulated":true,"symbols":[{"symbol":"AAPL","name":"Apple Inc.","sector":"Technology"}"#))
+        }
+    }
+
+    @Test("GET /api/quotes returns the current state of the asked symbols")
+    func quotes() async throws {
+        try await TestServer.with { server, _ in
+            let response = try await server.get("/api/quotes?symbols=AAPL,MSFT")
+            #expect(response.status == 200)
+            #expect(response.headers.contains { $0.0.lowercased() == "content-type" && $0.1.hasPrefix("application/json") })
+            let body = try JSONDecoder().decode(QuotesBody.self, from: Data(response.body.utf8))
+            #expect(body.quotes.map(\.symbol) == ["AAPL", "MSFT"])
+            #expect(response.body.hasPrefix(#"{"seq":"#))
+        }
+    }
+
+    @Test("the long poll answers as soon as a tick after since changes a watched symbol")
+    func longPollAnswersOnTick() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            let now = try JSONDecoder().decode(QuotesBody.self, from: Data(try await server.get("/api/quotes?symbols=AAPL").body.utf8))
+            let response = try await server.get("/api/quotes/poll?since=\(now.seq)&symbols=AAPL&timeoutMs=10000")
+            #expect(response.status == 200)
+            let body = try JSONDecoder().decode(QuotesBody.self, from: Data(response.body.utf8))
+            #expect(body.seq > now.seq)
+            #expect(body.quotes.map(\.symbol) == ["AAPL"])
+        }
+    }
+
+    @Test("the long poll answers at once when changes after since already happened")
+    func longPollImmediate() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            try await eventually("a few ticks") { server.server.stats.snapshot.ticks >= 3 }
+            let response = try await server.get("/api/quotes/poll?since=0&symbols=AAPL,MSFT&timeoutMs=10000")
+            #expect(response.status == 200)
+            let body = try JSONDecoder().decode(QuotesBody.self, from: Data(response.body.utf8))
+            #expect(Set(body.quotes.map(\.symbol)) == ["AAPL", "MSFT"])
+        }
+    }
+
+    @Test("the long poll answers 204 when the timeout passes first")
+    func longPollTimeout() async throws {
+        try await TestServer.with({ $0.activity = 0 }) { server, _ in
+            let started = ContinuousClock.now
+            let response = try await server.get("/api/quotes/poll?symbols=AAPL&timeoutMs=300")
+            #expect(response.status == 204)
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+        }
+    }
+
+    @Test(
+        "bad parameters get 400 with a JSON error naming the parameter",
+        arguments: [
+            ("/api/quotes?symbols=NOPE", "symbols"), ("/api/quotes/poll?since=abc", "since"), ("/api/quotes/poll?timeoutMs=-5", "timeoutMs"),
+            ("/api/quotes?color=red", "color"),
+        ])
+    func badParameters(path: String, parameter: String) async throws {
+        try await TestServer.with { server, _ in
+            let response = try await server.get(path)
+            #expect(response.status == 400)
+            #expect(response.body.hasPrefix(#"{"error":"bad_parameter","parameter":"\#(parameter)","message":"#))
+        }
+    }
+
+    @Test("/healthz and /metrics report the server's state in JSON and Prometheus text")
+    func healthAndMetrics() async throws {
+        try await TestServer.with { server, _ in
+            let socket = try await server.connect()
+            _ = try await socket.next()
+            socket.send(.subscribe(symbols: ["*"]))
+            _ = try await socket.next(where: \.isQuotes)
+            _ = try await server.get("/api/quotes")
+            let health = try await server.get("/healthz")
+            #expect(health.status == 200 && health.body.contains(#""status":"ok""#) && health.body.contains(#""connections":1"#))
+            let metrics = try await server.get("/metrics")
+            #expect(metrics.status == 200)
+            for name in [
+                "ticker_ws_connections ", "ticker_ws_frames_sent_total", "ticker_ws_bytes_sent_total", "ticker_ws_conflated_ticks_total",
+                "ticker_feed_ticks_total", #"http_route="/api/quotes""#,
+            ] {
+                #expect(metrics.body.contains(name), "missing \(name)")
+            }
+        }
+    }
+}

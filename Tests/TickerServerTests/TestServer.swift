@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+import TickerAssets
+import TickerClient
+import TickerCore
+import TickerServer
+
+/// A real `TickerServer` on an ephemeral loopback port, for the duration of `body`.
+struct TestServer {
+    let port: Int
+    let server: TickerServer
+    var url: WebSocketURL { try! WebSocketURL("ws://127.0.0.1:\(port)/ws") }
+    var http: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts a server, runs `body`, then shuts the server down gracefully (bounded by `TestTimeout`).
+    static func with(
+        _ configure: (inout TickerServerConfiguration) -> Void = { _ in },
+        _ body: (TestServer, ServiceGroup) async throws -> Void
+    ) async throws {
+        var configuration = TickerServerConfiguration()
+        configuration.port = 0
+        configuration.tickInterval = .milliseconds(20)
+        configure(&configuration)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .error
+        let server = try TickerServer(
+            configuration: configuration, assetsJSON: TickerAssets.symbolsJSON(), webDirectory: TickerAssets.webDirectory,
+            logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let group = ServiceGroup(services: server.makeServices { portContinuation.yield($0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var portIterator = ports.makeAsyncIterator()
+            guard let port = await portIterator.next() else { throw TestFailure("the server never listened") }
+            do {
+                try await body(TestServer(port: port, server: server), group)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// Opens a WebSocket to this server; the connection is aborted if the test is still using it after `timeout`.
+    func connect(
+        protocols: [String] = [TickerProtocol.name], receiveBufferSize: Int? = nil, timeout: Duration = .seconds(20)
+    ) async throws -> TestSocket {
+        let connection = try await WebSocketConnection.connect(
+            to: url, protocols: protocols, receiveBufferSize: receiveBufferSize)
+        return TestSocket(connection: connection, timeout: timeout)
+    }
+
+    /// A GET against this server.
+    func get(_ path: String) async throws -> (status: Int, headers: [(String, String)], body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: http + path), timeout: .seconds(20))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, String(buffer: body))
+    }
+}
+
+/// A test's WebSocket: reads events in order, each wait bounded (the socket is aborted at its deadline).
+final class TestSocket {
+    let connection: WebSocketConnection
+    private var events: AsyncStream<WebSocketEvent>.Iterator
+    private let watchdog: Task<Void, Never>
+
+    init(connection: WebSocketConnection, timeout: Duration) {
+        self.connection = connection
+        self.events = connection.events.makeAsyncIterator()
+        watchdog = Task { [connection] in
+            if (try? await Task.sleep(for: timeout)) != nil { connection.abort() }
+        }
+    }
+
+    deinit { watchdog.cancel() }
+
+    /// The next event (a `.closed` when the connection ended or the watchdog fired).
+    func nextEvent() async -> WebSocketEvent {
+        await events.next() ?? .closed(code: nil, reason: "stream ended")
+    }
+
+    /// The next text message as raw text.
+    func nextText() async throws -> String {
+        switch await nextEvent() {
+        case .text(let text): return text
+        case let other: throw TestFailure("expected a text message, got \(other)")
+        }
+    }
+
+    /// The next message, decoded.
+    func next() async throws -> ServerMessage {
+        try ServerMessage.decode(Data(try await nextText().utf8))
+    }
+
+    /// Skips messages until one matches; returns it.
+    func next(where matches: (ServerMessage) -> Bool) async throws -> ServerMessage {
+        while true {
+            let message = try await next()
+            if matches(message) { return message }
+        }
+    }
+
+    /// Reads until the connection closes and returns the close code and reason.
+    func closing() async -> (code: Int?, reason: String) {
+        while true {
+            if case .closed(let code, let reason) = await nextEvent() { return (code, reason) }
+        }
+    }
+
+    func send(_ message: ClientMessage) { connection.send(message.jsonText) }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Waits until `condition` holds, checking every 10 ms, for at most `timeout`.
+func eventually(timeout: Duration = .seconds(20), _ what: String, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+extension ServerMessage {
+    var isQuotes: Bool {
+        if case .quotes = self { return true }
+        return false
+    }
+}

@@ -106,10 +106,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Unit tests of the dashboard's update and view on the cell grid: no terminal.
         .testTarget(
-            name: "TickerServerTests",
+            name: "TickerUITests",
+            dependencies: ["TickerUI", "TickerClient", "TickerCore", "TickerAssets"],
+            swiftSettings: swiftSettings
+        ),
+        // The real thing: the server on an ephemeral loopback port, real WebSocket and HTTP clients, the built binary
+        // (headless, and the ncurses dashboard inside tmux).
+        .testTarget(
+            name: "IntegrationTests",
             dependencies: [
                 "TickerServer", "TickerCore", "TickerAssets", "TickerClient",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -87,7 +87,7 @@ public final class WebSocketConnection: Sendable {
             }
         } catch {
             continuation.finish()
-            throw WebSocketConnectError.unreachable(host: url.host, port: url.port, underlying: "\(error)")
+            throw WebSocketConnectError.unreachable(host: url.host, port: url.port, underlying: Self.explain(error))
         }
         switch try await upgrade.get() {
         case .upgraded(let response, let handshake):
@@ -104,6 +104,14 @@ public final class WebSocketConnection: Sendable {
                 status: statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0, reason: statusLine.count > 2 ? statusLine[2] : "",
                 body: text, handshake: handshake)
         }
+    }
+
+    /// `connection refused` rather than NIO's full error description.
+    private static func explain(_ error: any Error) -> String {
+        let underlying = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        if let io = underlying as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if underlying is ChannelError, case ChannelError.connectTimeout = underlying { return "connection timed out" }
+        return "\(underlying)"
     }
 
     private enum Outcome: Sendable {

@@ -128,6 +128,7 @@ final class FanOut: Service, Sendable {
         }
         guard let connection else { return nil }
         metrics.connectionOpened()
+        logger.info("client \(connection.id) connected: sending welcome")
         connection.send(
             .welcome(
                 symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
@@ -143,12 +144,13 @@ final class FanOut: Service, Sendable {
         }
         connection.finish()
         metrics.connectionClosed(code: closeCode)
+        logger.info("client \(connection.id) disconnected\(closeCode.map { " (close \($0))" } ?? "")")
     }
 
     /// Applies a subscribe or unsubscribe and queues `subscribed`, the `snapshot` of added symbols and any error.
     func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String]) {
         let selection = SymbolSelection(names: names, in: catalog)
-        state.withLock { state in
+        let summary = state.withLock { state -> String in
             let old = connection.subscriptions
             let new = subscribe ? old.union(selection.known) : old.subtracting(selection.known)
             var messages: [ServerMessage] = [.subscribed(symbols: new.map { catalog.symbols[$0].symbol })]
@@ -165,7 +167,9 @@ final class FanOut: Service, Sendable {
             }
             // Queued while the hub is locked, so no tick can slip between the snapshot and the new membership.
             connection.updateSubscriptions(new, removed: removed, messages: messages)
+            return "now \(new.count) symbol(s)" + (added.isEmpty ? "" : ", snapshot of \(added.count)")
         }
+        logger.info("client \(connection.id) \(subscribe ? "subscribed" : "unsubscribed"): \(summary)")
     }
 
     private static func leaveGroup(_ connection: ClientConnection, set: SymbolSet, state: inout State) {

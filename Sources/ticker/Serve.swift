@@ -14,12 +14,13 @@ struct Serve: AsyncParsableCommand {
             SIGINT or SIGTERM closes every WebSocket with 1001 and exits 0.
             """)
 
+    @OptionGroup var listen: ListenOptions
     @OptionGroup var feed: ServerOptions
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        let server = try feed.makeServer(logger: log.makeLogger(label: "ticker.serve"))
-        let host = feed.host
+        let server = try feed.makeServer(host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"))
+        let host = listen.host
         try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
             writeLine("ticker: serving simulated quotes on ws://\(host):\(port)/ws (dashboard http://\(host):\(port)/)")
         }

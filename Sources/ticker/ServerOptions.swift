@@ -4,10 +4,17 @@ import Logging
 import TickerAssets
 import TickerServer
 
-/// The server's command-line options, shared by `serve` and `demo`.
-struct ServerOptions: ParsableArguments {
+/// Where `ticker serve` listens.
+struct ListenOptions: ParsableArguments {
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind; 0 picks a free one.") var port = 8080
+
+    func validate() throws {
+    }
+}
+
+/// The feed's and the server's limits, shared by `serve` and `demo`.
+struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("tick-ms"), help: "Milliseconds between feed ticks.") var tickMs = 100
     @Option(help: "Probability that a symbol changes in a tick, 0 to 1 (1 = every symbol every tick).")
     var activity = 0.6
@@ -30,7 +37,6 @@ struct ServerOptions: ParsableArguments {
         if let symbolCount, !(1...100_000).contains(symbolCount) {
             throw ValidationError("--symbol-count must be from 1 to 100000, got \(symbolCount)")
         }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
         guard heartbeatMs >= 1, pingIntervalMs >= 1, slowConsumerMs >= 1 else {
             throw ValidationError("--heartbeat-ms, --ping-interval-ms and --slow-consumer-ms must be positive")
         }
@@ -38,7 +44,8 @@ struct ServerOptions: ParsableArguments {
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
     }
 
-    var configuration: TickerServerConfiguration {
+    /// The configuration for a server bound to `host`:`port`.
+    func configuration(host: String, port: Int) -> TickerServerConfiguration {
         var configuration = TickerServerConfiguration()
         configuration.host = host
         configuration.port = port
@@ -54,7 +61,7 @@ struct ServerOptions: ParsableArguments {
         return configuration
     }
 
-    func makeServer(logger: Logger) throws -> TickerServer {
+    func makeServer(host: String, port: Int, logger: Logger) throws -> TickerServer {
         let assets: Foundation.Data
         do {
             assets = try TickerAssets.symbolsJSON()
@@ -64,6 +71,6 @@ struct ServerOptions: ParsableArguments {
             )
         }
         return try TickerServer(
-            configuration: configuration, assetsJSON: assets, webDirectory: TickerAssets.webDirectory, logger: logger)
+            configuration: configuration(host: host, port: port), assetsJSON: assets, webDirectory: TickerAssets.webDirectory, logger: logger)
     }
 }

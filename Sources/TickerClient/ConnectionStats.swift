@@ -1,0 +1,71 @@
+import TickerCore
+
+/// The per-connection figures a learner watches: messages per second, tick-to-client latency, the feed position,
+/// conflation and reconnections. Pure; fed with receive times by the caller.
+public struct ConnectionStats: Sendable, Hashable {
+    /// How many latency samples the percentiles cover (the most recent ones).
+    public static let latencyWindow = 512
+
+    /// The last `seq` seen in a snapshot, quotes or heartbeat.
+    public private(set) var lastSeq: UInt64 = 0
+    /// Ticks the server folded into conflated frames for this client, in total.
+    public private(set) var conflatedTicks = 0
+    /// Connections opened after the first.
+    public private(set) var reconnects = 0
+    public private(set) var messagesReceived = 0
+    public private(set) var bytesReceived = 0
+    private var opens = 0
+    private var recentArrivals: [Int64] = []
+    private var latencies: [Int64] = []
+    private var latencyCursor = 0
+
+    public init() {}
+
+    /// Counts a connection's opening.
+    public mutating func recordOpen() {
+        opens += 1
+        reconnects = max(0, opens - 1)
+    }
+
+    /// Counts a message received at `receivedAt` (µs); `feedTimestamp` is its `ts` when it has one.
+    public mutating func recordMessage(_ message: ServerMessage, receivedAt: Int64, bytes: Int) {
+        messagesReceived += 1
+        bytesReceived += bytes
+        recentArrivals.append(receivedAt)
+        if recentArrivals.count > 4096 || (recentArrivals.first.map { receivedAt - $0 > 2_000_000 } ?? false) {
+            recentArrivals.removeAll { receivedAt - $0 > 1_000_000 }
+        }
+        switch message {
+        case .quotes(let seq, let ts, _, let conflated):
+            lastSeq = max(lastSeq, seq)
+            conflatedTicks += conflated ?? 0
+            recordLatency(receivedAt - ts)
+        case .snapshot(let seq, _, _), .heartbeat(let seq, _):
+            lastSeq = max(lastSeq, seq)
+        default:
+            break
+        }
+    }
+
+    private mutating func recordLatency(_ microseconds: Int64) {
+        if latencies.count < Self.latencyWindow {
+            latencies.append(microseconds)
+        } else {
+            latencies[latencyCursor] = microseconds
+        }
+        latencyCursor = (latencyCursor + 1) % Self.latencyWindow
+    }
+
+    /// Messages received in the second before `now` (µs).
+    public func messagesPerSecond(now: Int64) -> Int {
+        recentArrivals.reduce(0) { $0 + (now - $1 <= 1_000_000 && $1 <= now ? 1 : 0) }
+    }
+
+    /// The latency percentile `p` (0...1) over the recent window, in microseconds; nil before any quotes.
+    public func latency(percentile p: Double) -> Int64? {
+        guard !latencies.isEmpty else { return nil }
+        let sorted = latencies.sorted()
+        let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+}

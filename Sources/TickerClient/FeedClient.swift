@@ -1,0 +1,170 @@
+import Foundation
+import NIOWebSocket
+import Synchronization
+import TickerCore
+
+/// The `ticker.v1` client: connects, subscribes, reports every lifecycle event and message, and reconnects by itself
+/// with backoff, resubscribing so the server's snapshot resynchronises the client after a gap.
+///
+/// Call ``run()`` in a task and read ``events``. Cancelling that task closes the connection with 1000.
+public final class FeedClient: Sendable {
+    public struct Configuration: Sendable {
+        public var url: WebSocketURL
+        /// Symbols to subscribe to on every (re)connection; `["*"]` = all.
+        public var symbols: [String]
+        public var backoff = Backoff()
+        /// When the very first connection fails, give up instead of retrying (what a user who mistyped a URL wants).
+        public var failFastOnFirstConnect = true
+
+        public init(url: WebSocketURL, symbols: [String] = [TickerProtocol.wildcard]) {
+            self.url = url
+            self.symbols = symbols
+        }
+    }
+
+    /// Why ``run()`` ended without being cancelled.
+    public struct ConnectFailure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public let configuration: Configuration
+    public let events: AsyncStream<ClientEvent>
+    private let continuation: AsyncStream<ClientEvent>.Continuation
+    private let state: Mutex<State>
+
+    private struct State {
+        var readyState = ReadyState.closed
+        var connection: WebSocketConnection?
+        var desired: [String]
+        var stopping = false
+    }
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        (events, continuation) = AsyncStream.makeStream(of: ClientEvent.self)
+        state = Mutex(State(desired: configuration.symbols))
+    }
+
+    /// The WebSocket API's `readyState`.
+    public var readyState: ReadyState { state.withLock { $0.readyState } }
+
+    /// Bytes sent and not yet written to the socket (`bufferedAmount`).
+    public var bufferedAmount: Int { state.withLock { $0.connection?.bufferedAmount ?? 0 } }
+
+    /// Adds symbols now and on every reconnection.
+    public func subscribe(_ symbols: [String]) {
+        let connection = state.withLock { state -> WebSocketConnection? in
+            state.desired += symbols.filter { !state.desired.contains($0) }
+            return state.connection
+        }
+        connection?.send(ClientMessage.subscribe(symbols: symbols).jsonText)
+    }
+
+    /// Removes symbols now and from later reconnections.
+    public func unsubscribe(_ symbols: [String]) {
+        let connection = state.withLock { state -> WebSocketConnection? in
+            state.desired.removeAll { symbols.contains($0) || symbols.contains(TickerProtocol.wildcard) }
+            return state.connection
+        }
+        connection?.send(ClientMessage.unsubscribe(symbols: symbols).jsonText)
+    }
+
+    /// Closes the connection with 1000 and ends ``run()`` once the server has answered (or the connection dropped).
+    public func close() {
+        let connection = state.withLock { state -> WebSocketConnection? in
+            state.stopping = true
+            if state.connection != nil { state.readyState = .closing }
+            return state.connection
+        }
+        connection?.close(code: .normalClosure, reason: "client closing")
+    }
+
+    private var stopping: Bool { state.withLock { $0.stopping } }
+
+    /// Connects and keeps reconnecting until ``close()`` or the task is cancelled. Throws ``ConnectFailure`` when the first connection
+    /// fails and `failFastOnFirstConnect` is set.
+    public func run() async throws {
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 0
+        var everOpened = false
+        defer {
+            setReadyState(.closed)
+            continuation.finish()
+        }
+        while !Task.isCancelled, !stopping {
+            continuation.yield(.connecting(attempt: attempt))
+            setReadyState(.connecting)
+            let connection: WebSocketConnection
+            do {
+                connection = try await WebSocketConnection.connect(to: configuration.url)
+            } catch {
+                setReadyState(.closed)
+                let description = "\(error)"
+                continuation.yield(.error(description))
+                if !everOpened && configuration.failFastOnFirstConnect { throw ConnectFailure(description: description) }
+                attempt += 1
+                guard await pause(before: attempt, using: &generator) else { return }
+                continue
+            }
+            everOpened = true
+            attempt = 0
+            await session(on: connection)
+            if Task.isCancelled || stopping { return }
+            attempt += 1
+            guard await pause(before: attempt, using: &generator) else { return }
+        }
+    }
+
+    /// One connection's life: open, subscribe, messages, close.
+    private func session(on connection: WebSocketConnection) async {
+        let (desired, stopping) = state.withLock { state -> ([String], Bool) in
+            state.connection = connection
+            state.readyState = state.stopping ? .closing : .open
+            return (state.desired, state.stopping)
+        }
+        if stopping { connection.close(code: .normalClosure, reason: "client closing") }
+        continuation.yield(.open(protocol: connection.negotiatedProtocol, handshake: connection.handshake))
+        if !desired.isEmpty { connection.send(ClientMessage.subscribe(symbols: desired).jsonText) }
+        await withTaskCancellationHandler {
+            for await event in connection.events {
+                switch event {
+                case .text(let text):
+                    let receivedAt = WallClock.nowMicroseconds()
+                    do {
+                        let message = try ServerMessage.decode(Data(text.utf8))
+                        continuation.yield(.message(message, receivedAt: receivedAt, bytes: text.utf8.count))
+                    } catch {
+                        continuation.yield(.error("could not parse a server message (\(error)): \(text.prefix(120))"))
+                    }
+                case .binary(let bytes):
+                    continuation.yield(.error("unexpected binary message of \(bytes.count) bytes"))
+                case .closed(let code, let reason):
+                    state.withLock {
+                        $0.connection = nil
+                        $0.readyState = .closed
+                    }
+                    continuation.yield(.close(code: code, reason: reason, wasClean: code != nil))
+                }
+            }
+        } onCancel: {
+            setReadyState(.closing)
+            connection.close(code: .normalClosure, reason: "client closing")
+        }
+    }
+
+    /// Announces and sleeps the backoff delay; false when cancelled meanwhile.
+    private func pause(before attempt: Int, using generator: inout some RandomNumberGenerator) async -> Bool {
+        let delay = configuration.backoff.delay(attempt: attempt, using: &generator)
+        continuation.yield(.reconnectScheduled(attempt: attempt, delay: delay))
+        do {
+            try await Task.sleep(for: delay)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func setReadyState(_ readyState: ReadyState) {
+        state.withLock { $0.readyState = readyState }
+    }
+}

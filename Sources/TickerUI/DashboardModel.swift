@@ -1,0 +1,81 @@
+import TickerClient
+
+/// Everything the dashboard shows, as one immutable value. Only ``DashboardUpdate/update(_:_:)`` makes the next one.
+public struct DashboardModel: Sendable, Hashable {
+    /// How long a changed cell stays highlighted.
+    public static let flashMicroseconds: Int64 = 600_000
+    /// Lines the events pane keeps.
+    public static let eventLogLimit = 200
+
+    public var url: String
+    public var readyState = ReadyState.connecting
+    public var negotiatedProtocol: String?
+    public var handshake: Handshake?
+    public var market = MarketState()
+    /// While paused, the view shows this copy and the live state keeps updating underneath.
+    public var frozenMarket: MarketState?
+    public var stats = ConnectionStats()
+    public var bufferedAmount = 0
+    public var events: [EventLogEntry] = []
+    public var quotesMessages = 0
+    public var width = 80
+    public var height = 24
+    /// The current time in microseconds since the epoch (drives the clock, the rates and the flashes).
+    public var now: Int64 = 0
+    /// The selected row, in the current sort order.
+    public var selection = 0
+    /// The first visible row.
+    public var scroll = 0
+    public var sort = SortMode.subscribed
+    public var showEvents = false
+    public var showHandshake = false
+    public var showHelp = false
+    /// The add-symbol prompt's text, nil when it is not open.
+    public var prompt: String?
+    /// A one-line message for the status bar (the last error, a prompt result).
+    public var status: String?
+    /// Present in `ticker demo`: the server running beside the dashboard.
+    public var server: ServerPaneState?
+
+    public init(url: String, now: Int64 = 0, width: Int = 80, height: Int = 24) {
+        self.url = url
+        self.now = now
+        self.width = width
+        self.height = height
+    }
+
+    /// The market as the view shows it (frozen while paused).
+    public var shownMarket: MarketState { frozenMarket ?? market }
+
+    public var isPaused: Bool { frozenMarket != nil }
+
+    /// The visible order of symbols.
+    public var orderedSymbols: [String] { sort.ordered(shownMarket) }
+
+    /// The symbol under the selection, if any.
+    public var selectedSymbol: String? {
+        let symbols = orderedSymbols
+        return symbols.indices.contains(selection) ? symbols[selection] : nil
+    }
+}
+
+/// An input to ``DashboardUpdate/update(_:_:)``.
+public enum DashboardMessage: Sendable, Hashable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    /// Time passes (clears flashes, moves the clock).
+    case clock(now: Int64)
+    case client(ClientEvent, now: Int64)
+    case bufferedAmount(Int)
+    case server(ServerSample)
+    case serverLog(String)
+    /// SIGINT or SIGTERM: quit whatever the screen is showing.
+    case interrupt
+}
+
+/// A side effect the update asks the runtime to perform.
+public enum DashboardCommand: Sendable, Hashable {
+    case subscribe([String])
+    case unsubscribe([String])
+    case quit
+}

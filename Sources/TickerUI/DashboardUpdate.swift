@@ -1,0 +1,180 @@
+import TickerClient
+import TickerCore
+
+/// The dashboard's only state transition: `update(model, message)` returns the next model and the side effects to run.
+public enum DashboardUpdate {
+    public static func update(_ model: DashboardModel, _ message: DashboardMessage) -> (DashboardModel, [DashboardCommand]) {
+        var model = model
+        var commands: [DashboardCommand] = []
+        switch message {
+        case .resize(let width, let height):
+            model.width = width
+            model.height = height
+        case .clock(let now):
+            model.now = now
+        case .bufferedAmount(let bytes):
+            model.bufferedAmount = bytes
+        case .client(let event, let now):
+            model.now = now
+            apply(event, to: &model)
+        case .server(let sample):
+            model.server?.connectedClients = sample.connectedClients
+            model.server?.framesPerSecond = sample.framesPerSecond
+            model.server?.bytesPerSecond = sample.bytesPerSecond
+            model.server?.conflatedTicks = sample.conflatedTicks
+            model.server?.ticks = sample.ticks
+        case .serverLog(let line):
+            if var server = model.server {
+                server.logLines = Array((server.logLines + [line]).suffix(50))
+                model.server = server
+            }
+        case .interrupt:
+            model.readyState = model.readyState == .open ? .closing : model.readyState
+            commands = [.quit]
+        case .key(let key):
+            if model.prompt != nil {
+                commands = handlePrompt(key, model: &model)
+            } else {
+                commands = handle(key, model: &model)
+            }
+        }
+        keepSelectionVisible(&model)
+        return (model, commands)
+    }
+
+    private static func apply(_ event: ClientEvent, to model: inout DashboardModel) {
+        let now = model.now
+        func log(_ kind: EventLogEntry.Kind, _ text: String) {
+            model.events.append(EventLogEntry(time: now, kind: kind, text: text))
+            if model.events.count > DashboardModel.eventLogLimit {
+                model.events.removeFirst(model.events.count - DashboardModel.eventLogLimit)
+            }
+        }
+        switch event {
+        case .connecting(let attempt):
+            model.readyState = .connecting
+            log(.connecting, attempt == 0 ? "CONNECTING \(model.url)" : "CONNECTING \(model.url) (retry \(attempt))")
+        case .open(let negotiated, let handshake):
+            model.readyState = .open
+            model.negotiatedProtocol = negotiated
+            model.handshake = handshake
+            model.stats.recordOpen()
+            model.status = nil
+            log(.open, "open: protocol \(negotiated ?? "(none)")")
+        case .message(let message, let receivedAt, let bytes):
+            model.market.apply(message, receivedAt: receivedAt)
+            model.stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes)
+            switch message {
+            case .quotes(_, _, _, let conflated):
+                model.quotesMessages += 1
+                if let conflated { log(.message, "message: quotes, \(conflated) earlier tick(s) conflated") }
+            case .welcome(let symbols, let tick, let heartbeat):
+                log(.message, "message: welcome, \(symbols.count) symbols, tick \(tick) ms, heartbeat \(heartbeat) ms")
+            case .subscribed(let symbols):
+                log(.message, "message: subscribed, \(symbols.count) symbol(s)")
+            case .snapshot(let seq, _, let quotes):
+                log(.message, "message: snapshot, \(quotes.count) quote(s) at seq \(seq)")
+            case .heartbeat(let seq, _):
+                log(.message, "message: heartbeat at seq \(seq)")
+            case .pong(_, _):
+                log(.message, "message: pong")
+            case .error(let code, let text, _):
+                model.status = "server: \(code.rawValue): \(text)"
+                log(.error, "message: error \(code.rawValue): \(text)")
+            }
+        case .error(let description):
+            model.status = description
+            log(.error, "error: \(description)")
+        case .close(let code, let reason, let wasClean):
+            model.readyState = .closed
+            let codeText = code.map(String.init) ?? "1006"
+            let detail = reason.isEmpty ? (wasClean ? "" : " (no close frame)") : " \(reason)"
+            log(.close, "close: \(codeText)\(detail)")
+        case .reconnectScheduled(let attempt, let delay):
+            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            log(.reconnect, "reconnecting in \(String(format1: seconds)) s (attempt \(attempt))")
+        }
+    }
+
+    private static func handle(_ key: Key, model: inout DashboardModel) -> [DashboardCommand] {
+        if model.showHelp {
+            model.showHelp = false
+            return key == .character("q") ? [.quit] : []
+        }
+        let rows = model.orderedSymbols.count
+        let page = max(1, DashboardLayout(model).visibleRows - 1)
+        switch key {
+        case .up, .character("k"): model.selection = max(0, model.selection - 1)
+        case .down, .character("j"): model.selection = min(max(0, rows - 1), model.selection + 1)
+        case .pageUp: model.selection = max(0, model.selection - page)
+        case .pageDown: model.selection = min(max(0, rows - 1), model.selection + page)
+        case .home, .character("g"): model.selection = 0
+        case .end, .character("G"): model.selection = max(0, rows - 1)
+        case .character("s"): model.sort = model.sort.next
+        case .character("p"): model.frozenMarket = model.isPaused ? nil : model.market
+        case .character("e"): model.showEvents.toggle()
+        case .character("h"): model.showHandshake.toggle()
+        case .character("?"): model.showHelp = true
+        case .character("a"): model.prompt = ""
+        case .character("d"):
+            if let symbol = model.selectedSymbol {
+                model.status = "unsubscribing \(symbol)"
+                return [.unsubscribe([symbol])]
+            }
+        case .character("q"), .escape:
+            if key == .escape { return [] }
+            model.readyState = model.readyState == .open ? .closing : model.readyState
+            return [.quit]
+        default: break
+        }
+        return []
+    }
+
+    private static func handlePrompt(_ key: Key, model: inout DashboardModel) -> [DashboardCommand] {
+        var text = model.prompt ?? ""
+        switch key {
+        case .escape:
+            model.prompt = nil
+            return []
+        case .enter:
+            model.prompt = nil
+            let symbol = text.trimmingSpaces.uppercased()
+            guard !symbol.isEmpty else { return [] }
+            model.status = "subscribing \(symbol)"
+            return [.subscribe([symbol])]
+        case .backspace:
+            if !text.isEmpty { text.removeLast() }
+        case .tab:
+            text = completions(for: text, in: model).first ?? text
+        case .character(let character) where !character.isNewline:
+            text.append(Character(character.uppercased()))
+        default:
+            break
+        }
+        model.prompt = String(text.prefix(16))
+        return []
+    }
+
+    /// The symbols of the universe starting with `prefix`, not yet subscribed.
+    static func completions(for prefix: String, in model: DashboardModel) -> [String] {
+        let wanted = prefix.uppercased()
+        let subscribed = Set(model.market.subscriptionOrder)
+        return model.market.available.map(\.symbol).filter { $0.hasPrefix(wanted) && !subscribed.contains($0) }
+    }
+
+    private static func keepSelectionVisible(_ model: inout DashboardModel) {
+        let rows = model.orderedSymbols.count
+        model.selection = min(max(0, model.selection), max(0, rows - 1))
+        let visible = DashboardLayout(model).visibleRows
+        guard visible > 0 else { return }
+        if model.selection < model.scroll { model.scroll = model.selection }
+        if model.selection >= model.scroll + visible { model.scroll = model.selection - visible + 1 }
+        model.scroll = min(model.scroll, max(0, rows - visible))
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

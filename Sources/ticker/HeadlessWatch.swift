@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import TickerClient
+import TickerCore
+import TickerUI
+import UnixSignals
+
+enum HeadlessFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, jsonl
+}
+
+/// `ticker watch --headless`: the same client, model and view with no terminal. `table` prints the view's table as
+/// text every interval and at exit; `jsonl` prints one JSON object per lifecycle event and per quote update.
+struct HeadlessWatch {
+    let client: FeedClient
+    let url: String
+    let format: HeadlessFormat
+    let interval: Duration
+    let duration: Duration?
+    let count: Int?
+
+    struct Outcome {
+        var exitCode: Int32
+        var message: String?
+    }
+
+    private final class Progress: Sendable {
+        let model: Mutex<DashboardModel>
+        let updates = Atomic<Int>(0)
+        let serverError = Mutex<String?>(nil)
+        init(model: DashboardModel) { self.model = Mutex(model) }
+    }
+
+    func run() async -> Outcome {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let progress = Progress(model: DashboardModel(url: url, now: WallClock.nowMicroseconds(), width: 120, height: 24))
+        let client = self.client
+        let format = self.format
+        let count = self.count
+        let connectFailure = await withTaskGroup(of: String?.self) { group -> String? in
+            group.addTask {
+                for await event in client.events {
+                    let now = WallClock.nowMicroseconds()
+                    progress.model.withLock { $0 = DashboardUpdate.update($0, .client(event, now: now)).0 }
+                    if format == .jsonl { for line in JSONLines.lines(for: event, now: now) { writeLine(line) } }
+                    if case .message(.quotes(_, _, let quotes, _), _, _) = event {
+                        let total = progress.updates.add(quotes.count, ordering: .relaxed).newValue
+                        if let count, total >= count { client.close() }
+                    }
+                    if case .close(let code?, let reason, _) = event, ![1000, 1001].contains(code) {
+                        progress.serverError.withLock { $0 = "the server closed the connection with \(code) \(reason)" }
+                        client.close()
+                    }
+                }
+                return nil
+            }
+            if format == .table {
+                group.addTask {
+                    while (try? await Task.sleep(for: interval)) != nil { printTable(progress.model.withLock { $0 }) }
+                    return nil
+                }
+            }
+            if let duration {
+                group.addTask {
+                    if (try? await Task.sleep(for: duration)) != nil { client.close() }
+                    return nil
+                }
+            }
+            group.addTask {
+                for await _ in signals { client.close() }
+                return nil
+            }
+            group.addTask {
+                do {
+                    try await client.run()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            // The client's run ends first on every path (close, failure); the rest are cancelled.
+            var failure: String?
+            while let result = await group.next() {
+                failure = result
+                break
+            }
+            group.cancelAll()
+            return failure
+        }
+        if let connectFailure { return Outcome(exitCode: 1, message: "cannot reach \(url): \(connectFailure)") }
+        if format == .table { printTable(progress.model.withLock { $0 }) }
+        if let error = progress.serverError.withLock({ $0 }) { return Outcome(exitCode: 3, message: error) }
+        if progress.updates.load(ordering: .relaxed) == 0 { return Outcome(exitCode: 2, message: "no quote updates received") }
+        return Outcome(exitCode: 0, message: nil)
+    }
+
+    /// The dashboard's header and table, sized to show every row, as plain text.
+    private func printTable(_ model: DashboardModel) {
+        var model = model
+        model.width = 120
+        model.height = model.orderedSymbols.count + 6
+        model.showEvents = false
+        model.showHandshake = false
+        let grid = DashboardView.render(model)
+        let lines = (0..<(grid.height - 2)).map(grid.line)
+        writeLine(lines.joined(separator: "\n") + "\n")
+    }
+}

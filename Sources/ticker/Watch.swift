@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import TickerClient
+import TickerCore
+import TickerUI
+
+/// `ticker watch`: the live dashboard, in the terminal or headless.
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Watch the feed: the ncurses dashboard, or with --headless the same client for scripts and CI.",
+        discussion: """
+            Keys: ↑↓/j k select, s sort, a add a symbol, d remove it, p pause, e events, h handshake, ? help, q quit.
+            Exit codes: 0 done; 1 the server could not be reached; headless also 2 when no quote update arrived and 3 \
+            when the server closed the connection with an error.
+            """)
+
+    @OptionGroup var feed: FeedOptions
+    @OptionGroup var display: DisplayOptions
+    @Flag(help: "No terminal UI: print to standard output (see --format).") var headless = false
+    @Option(help: "Headless output: table (the dashboard's table as text) or jsonl (one JSON object per event and quote).")
+    var format: HeadlessFormat = .table
+    @Option(help: "Headless table: seconds between prints (it is also printed once at exit).") var interval = 1.0
+    @Option(help: "Headless: stop after this many seconds.") var duration: Double?
+    @Option(help: "Headless: stop after this many quote updates (one per symbol per tick).") var count: Int?
+
+    func validate() throws {
+        guard interval > 0 else { throw ValidationError("--interval must be positive") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let count, count <= 0 { throw ValidationError("--count must be positive") }
+        if !headless, duration != nil || count != nil {
+            throw ValidationError("--duration and --count apply to --headless only")
+        }
+    }
+
+    func run() async throws {
+        let client = FeedClient(configuration: try feed.clientConfiguration())
+        if headless {
+            let outcome = await HeadlessWatch(
+                client: client, url: feed.url, format: format, interval: .seconds(interval), duration: duration.map { .seconds($0) },
+                count: count
+            ).run()
+            if let message = outcome.message { writeError("ticker watch: \(message)") }
+            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+            return
+        }
+        let model = DashboardModel(url: feed.url, now: WallClock.nowMicroseconds())
+        if let failure = await InteractiveDashboard(client: client, model: model, palette: display.effectivePalette).run() {
+            writeError("ticker watch: cannot reach \(feed.url): \(failure)")
+            writeError("Is the server running? Start one with: swift run ticker serve")
+            throw ExitCode(1)
+        }
+    }
+}

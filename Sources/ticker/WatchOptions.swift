@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import TickerClient
+import TickerCore
+import TickerTerminal
+
+/// How the dashboard looks, shared by `watch` and `demo`.
+struct DisplayOptions: ParsableArguments {
+    @Flag(help: "No colours (also when the NO_COLOR environment variable is set).") var noColor = false
+    @Option(help: "Colours: standard (green up, red down), color-blind (blue up, orange down), monochrome.")
+    var palette: Palette = .standard
+
+    /// The palette after `--no-color` and `NO_COLOR`.
+    var effectivePalette: Palette {
+        let noColorEnvironment = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return noColor || noColorEnvironment ? .monochrome : palette
+    }
+}
+
+extension Palette: ExpressibleByArgument {}
+
+/// `--url` and `--symbols`.
+struct FeedOptions: ParsableArguments {
+    @Option(help: "The server's WebSocket URL.") var url = "ws://127.0.0.1:8080/ws"
+    @Option(help: "Comma-separated symbols to subscribe to, or * for all.") var symbols = "*"
+
+    var symbolList: [String] {
+        symbols.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        do {
+            _ = try WebSocketURL(url)
+        } catch {
+            throw ValidationError("--url: \(error)")
+        }
+        guard !symbolList.isEmpty else { throw ValidationError("--symbols needs at least one symbol, or *") }
+    }
+
+    func clientConfiguration() throws -> FeedClient.Configuration {
+        FeedClient.Configuration(url: try WebSocketURL(url), symbols: symbolList)
+    }
+}

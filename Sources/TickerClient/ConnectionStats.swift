@@ -58,7 +58,7 @@ public struct ConnectionStats: Sendable, Hashable {
 
     /// Messages received in the second before `now` (µs).
     public func messagesPerSecond(now: Int64) -> Int {
-        recentArrivals.reduce(0) { $0 + (now - $1 <= 1_000_000 && $1 <= now ? 1 : 0) }
+        recentArrivals.reduce(0) { $0 + (now - $1 < 1_000_000 && $1 <= now ? 1 : 0) }
     }
 
     /// The latency percentile `p` (0...1) over the recent window, in microseconds; nil before any quotes.

@@ -2,23 +2,23 @@
 enum HelpView {
     static let lines: [String] = [
         "Keys",
-        "  ↑↓ j k   select a row           PgUp PgDn Home End   scroll",
-        "  s        sort: as subscribed, symbol, change %, price, volume",
-        "  a        add a symbol (Tab completes)     d   remove the selected one",
-        "  p        pause rendering (data keeps arriving)",
-        "  e        events pane            h   handshake pane            q   quit",
+        "  ↑↓ j k  select          PgUp PgDn Home End  scroll",
+        "  s       sort: as subscribed, symbol, change %, price, volume",
+        "  a       add a symbol (Tab completes)   d  remove the selected one",
+        "  p       pause rendering (data keeps arriving underneath)",
+        "  e       events pane     h  handshake pane     q  quit",
         "",
         "What you are looking at",
-        "  The server PUSHES each tick over one WebSocket; nothing here polls.",
-        "  readyState  CONNECTING → OPEN → CLOSING → CLOSED, as in the browser API.",
-        "  protocol    the subprotocol the server chose in its 101 answer (ticker.v1).",
-        "  latency     now minus the tick's ts: feed to screen, p50 and p99 of recent ticks.",
-        "  seq         the feed's tick number; gaps are ticks with no change for you.",
-        "  conflated   ticks the server folded together because this client fell behind.",
-        "  buffered    bytes this client queued to send that the socket has not taken",
-        "              (bufferedAmount).",
-        "  Events: open, message, error, close (with code and reason), reconnects.",
-        "  Prices are simulated.                     Any key closes this help.",
+        "  The server PUSHES every tick over one WebSocket; nothing here polls.",
+        "  readyState  CONNECTING → OPEN → CLOSING → CLOSED, as in the browser.",
+        "  protocol    the subprotocol the server chose in its 101 (ticker.v1).",
+        "  latency     now minus the tick's ts: feed to screen, p50 and p99.",
+        "  seq         the feed's tick number; gaps = ticks with nothing for you.",
+        "  conflated   ticks the server folded together: this client fell behind.",
+        "  buffered    bytes queued to send, not yet taken by the socket",
+        "              (the browser's bufferedAmount).",
+        "  Events: open, message, error, close (code and reason), reconnects.",
+        "  Prices are simulated.                  Any key closes this help.",
     ]
 
     static func draw(in rect: DashboardLayout.Rect, into grid: inout CellGrid) {
@@ -26,7 +26,7 @@ enum HelpView {
         let height = min(rect.height, lines.count + 2)
         let x = rect.x + max(1, (rect.width - width) / 2)
         let y = rect.y
-        grid.fill(x: x, y: y, width: width, height: height, style: CellStyle(.normal, reverse: false))
+        grid.fill(x: x, y: y, width: width, height: height)
         grid.fill(x: x, y: y, width: width, height: 1, character: "─", style: CellStyle(.accent))
         grid.fill(x: x, y: y + height - 1, width: width, height: 1, character: "─", style: CellStyle(.accent))
         grid.put(" Help ", x: x + 2, y: y, style: CellStyle(.title, bold: true))

@@ -37,6 +37,8 @@ public final class FeedClient: Sendable {
         var connection: WebSocketConnection?
         var desired: [String]
         var stopping = false
+        /// A backoff pause waiting to be cut short by ``close()``.
+        var pauseWaiter: CheckedContinuation<Void, Never>?
     }
 
     public init(configuration: Configuration) {
@@ -71,12 +73,14 @@ public final class FeedClient: Sendable {
 
     /// Closes the connection with 1000 and ends ``run()`` once the server has answered (or the connection dropped).
     public func close() {
-        let connection = state.withLock { state -> WebSocketConnection? in
+        let (connection, waiter) = state.withLock { state -> (WebSocketConnection?, CheckedContinuation<Void, Never>?) in
             state.stopping = true
             if state.connection != nil { state.readyState = .closing }
-            return state.connection
+            defer { state.pauseWaiter = nil }
+            return (state.connection, state.pauseWaiter)
         }
         connection?.close(code: .normalClosure, reason: "client closing")
+        waiter?.resume()
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }
@@ -152,15 +156,38 @@ public final class FeedClient: Sendable {
         }
     }
 
-    /// Announces and sleeps the backoff delay; false when cancelled meanwhile.
+    /// Announces and sleeps the backoff delay; false when closed or cancelled meanwhile.
     private func pause(before attempt: Int, using generator: inout some RandomNumberGenerator) async -> Bool {
         let delay = configuration.backoff.delay(attempt: attempt, using: &generator)
         continuation.yield(.reconnectScheduled(attempt: attempt, delay: delay))
-        do {
-            try await Task.sleep(for: delay)
-            return true
-        } catch {
-            return false
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await Task.sleep(for: delay)) != nil }
+            group.addTask {
+                await self.waitForClose()
+                return false
+            }
+            let slept = await group.next() ?? false
+            group.cancelAll()
+            return slept && !stopping
+        }
+    }
+
+    /// Returns when ``close()`` is called (or at once if it was), or when the task is cancelled.
+    private func waitForClose() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let closed = state.withLock { state -> Bool in
+                    if state.stopping || Task.isCancelled { return true }
+                    state.pauseWaiter = continuation
+                    return false
+                }
+                if closed { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.pauseWaiter = nil }
+                return state.pauseWaiter
+            }?.resume()
         }
     }
 

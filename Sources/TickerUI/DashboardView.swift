@@ -3,6 +3,9 @@ import TickerCore
 
 /// Draws a ``DashboardModel`` into a ``CellGrid`` of the model's size. Pure: the same model always gives the same grid.
 public enum DashboardView {
+    /// The smallest terminal the dashboard draws in; below it shows "Terminal too small".
+    public static let minimumSize = (width: DashboardLayout.minimumWidth, height: DashboardLayout.minimumHeight)
+
     public static func render(_ model: DashboardModel) -> CellGrid {
         var grid = CellGrid(width: model.width, height: model.height)
         let layout = DashboardLayout(model)

@@ -98,12 +98,16 @@ struct HeadlessWatch {
     /// The dashboard's header and table, sized to show every row, as plain text.
     private func printTable(_ model: DashboardModel) {
         var model = model
+        let rows = max(1, model.orderedSymbols.count)
         model.width = 120
-        model.height = model.orderedSymbols.count + 6
+        model.height = max(DashboardView.minimumSize.height, rows + 6)
         model.showEvents = false
         model.showHandshake = false
+        model.prompt = nil
+        model.showHelp = false
         let grid = DashboardView.render(model)
-        let lines = (0..<(grid.height - 2)).map(grid.line)
+        // Two header lines, the column titles, the rows (or the waiting message); not the status and key lines.
+        let lines = (0..<(3 + rows)).map(grid.line)
         writeLine(lines.joined(separator: "\n") + "\n")
     }
 }

@@ -34,9 +34,16 @@ struct TestServer {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(services: server.makeServices { portContinuation.yield($0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // If the server cannot start (say, the port is taken), end the wait for its port at once.
+                defer { portContinuation.finish() }
+                try await group.run()
+            }
             var portIterator = ports.makeAsyncIterator()
-            guard let port = await portIterator.next() else { throw TestFailure("the server never listened") }
+            guard let port = await portIterator.next() else {
+                try await tasks.waitForAll()
+                throw TestFailure("the server never listened")
+            }
             do {
                 try await body(TestServer(port: port, server: server), group)
             } catch {

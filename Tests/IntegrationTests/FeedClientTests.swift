@@ -1,0 +1,197 @@
+import Foundation
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+import Testing
+import TickerClient
+import TickerCore
+import TickerServer
+
+/// Reads a feed client's events in order; every wait is bounded by a watchdog that cancels the client.
+final class EventReader {
+    private var iterator: AsyncStream<ClientEvent>.Iterator
+    init(_ client: FeedClient) { iterator = client.events.makeAsyncIterator() }
+
+    func next() async throws -> ClientEvent {
+        guard let event = await iterator.next() else { throw TestFailure("the client's events ended") }
+        return event
+    }
+
+    /// Skips events until one matches.
+    func next(where matches: (ClientEvent) -> Bool) async throws -> ClientEvent {
+        while true {
+            let event = try await next()
+            if matches(event) { return event }
+        }
+    }
+}
+
+/// Runs `client` for the duration of `body`, cancelling it after `timeout` at the latest.
+func withRunningClient(_ client: FeedClient, timeout: Duration = .seconds(30), _ body: (EventReader) async throws -> Void) async throws {
+    let reader = EventReader(client)
+    let running = Task { try await client.run() }
+    let watchdog = Task {
+        if (try? await Task.sleep(for: timeout)) != nil { running.cancel() }
+    }
+    defer {
+        watchdog.cancel()
+        running.cancel()
+    }
+    try await body(reader)
+    client.close()
+    _ = try? await running.value
+}
+
+extension ClientEvent {
+    var isQuotes: Bool {
+        if case .message(.quotes, _, _) = self { return true }
+        return false
+    }
+    var isOpen: Bool {
+        if case .open = self { return true }
+        return false
+    }
+}
+
+@Suite("The feed client against a live server", .timeLimit(.minutes(2)))
+struct FeedClientTests {
+    @Test("connects offering ticker.v1, subscribes, applies the snapshot then quotes")
+    func snapshotThenUpdates() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            let client = FeedClient(configuration: .init(url: server.url, symbols: ["AAPL", "MSFT"]))
+            try await withRunningClient(client) { events in
+                #expect(try await events.next() == .connecting(attempt: 0))
+                guard case .open(let negotiated, let handshake) = try await events.next() else { throw TestFailure("expected open") }
+                #expect(negotiated == "ticker.v1")
+                #expect(handshake.responseHeader("Sec-WebSocket-Accept") != nil)
+                #expect(client.readyState == .open)
+                var market = MarketState()
+                var stats = ConnectionStats()
+                var quotes = 0
+                while quotes < 10 {
+                    guard case .message(let message, let receivedAt, let bytes) = try await events.next() else { continue }
+                    market.apply(message, receivedAt: receivedAt)
+                    stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes)
+                    if case .quotes = message {
+                        #expect(market.rows.count == 2, "quotes arrive after the snapshot")
+                        quotes += 1
+                    }
+                }
+                #expect(Set(market.rows.keys) == ["AAPL", "MSFT"])
+                #expect(market.rows["AAPL"]!.history.count == 11)
+                #expect(stats.latency(percentile: 0.5).map { $0 >= 0 && $0 < 5_000_000 } == true)
+                client.close()
+                guard case .close(let code, _, let clean) = try await events.next(where: { if case .close = $0 { true } else { false } }) else {
+                    throw TestFailure("expected close")
+                }
+                #expect(code == 1000 && clean)
+            }
+        }
+    }
+
+    @Test("after the server restarts, the client reconnects with backoff, resubscribes and resynchronises from the snapshot")
+    func reconnectAfterRestart() async throws {
+        // The restart reuses the port, so it is taken below Linux's ephemeral range (32768-60999): no server another
+        // test binds to port 0 can take it in between.
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            do {
+                try await reconnect(port: Int.random(in: 20_000..<30_000))
+                return
+            } catch let error as TestFailure where error.description == "the server never listened" {
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    private func reconnect(port: Int) async throws {
+        var configuration = FeedClient.Configuration(url: try WebSocketURL("ws://127.0.0.1:\(port)/ws"), symbols: ["NVDA"])
+        configuration.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
+        configuration.failFastOnFirstConnect = false
+        let client = FeedClient(configuration: configuration)
+        let events = EventReader(client)
+        let running = Task { try await client.run() }
+        let watchdog = Task {
+            if (try? await Task.sleep(for: .seconds(60))) != nil { running.cancel() }
+        }
+        defer {
+            watchdog.cancel()
+            running.cancel()
+        }
+        try await TestServer.with({ $0.port = port }) { _, _ in
+            _ = try await events.next(where: \.isQuotes)
+        }
+        // The first server shut down: 1001, then retries that fail while nothing listens.
+        guard case .close(let code, let reason, _) = try await events.next(where: { if case .close = $0 { true } else { false } }) else {
+            throw TestFailure("expected close")
+        }
+        #expect(code == 1001 && reason == "server shutting down")
+        guard case .reconnectScheduled(1, let delay) = try await events.next() else { throw TestFailure("expected a scheduled reconnect") }
+        #expect(delay >= .milliseconds(80) && delay <= .milliseconds(120))
+        try await TestServer.with({ $0.port = port }) { _, _ in
+            _ = try await events.next(where: \.isOpen)
+            var sawSubscribed = false
+            var sawSnapshot = false
+            while true {
+                guard case .message(let message, _, _) = try await events.next() else { continue }
+                if case .subscribed(let symbols) = message {
+                    #expect(symbols == ["NVDA"])
+                    sawSubscribed = true
+                }
+                if case .snapshot(_, _, let quotes) = message {
+                    #expect(sawSubscribed && quotes.map(\.symbol) == ["NVDA"])
+                    sawSnapshot = true
+                }
+                if case .quotes = message, sawSnapshot { break }
+            }
+            client.close()
+        }
+        _ = try? await running.value
+    }
+
+    @Test("a first connection that fails ends run() with a clear error")
+    func unreachable() async throws {
+        let client = FeedClient(configuration: .init(url: try WebSocketURL("ws://127.0.0.1:1/ws")))
+        do {
+            try await client.run()
+            Issue.record("run() returned")
+        } catch let failure as FeedClient.ConnectFailure {
+            #expect(failure.description.contains("connection refused"))
+        }
+    }
+
+    @Test("server data the client cannot parse is an error event, never a crash; the connection carries on")
+    func badServerData() async throws {
+        try await FakeServer.with(script: { outbound in
+            try await outbound.write(.text("not json"))
+            try await outbound.write(.text(#"{"type":"warp","seq":1}"#))
+            try await outbound.write(.text(#"{"type":"quotes","seq":"x"}"#))
+            try await outbound.write(.binary(ByteBuffer(bytes: [0, 1, 2])))
+            try await outbound.write(.text(#"{"type":"heartbeat","seq":7,"ts":1}"#))
+            try await outbound.close(.policyViolation, reason: "enough")
+        }) { url in
+            var configuration = FeedClient.Configuration(url: try WebSocketURL(url))
+            configuration.backoff = Backoff(initial: .seconds(30))
+            let client = FeedClient(configuration: configuration)
+            try await withRunningClient(client) { events in
+                _ = try await events.next(where: \.isOpen)
+                var errors: [String] = []
+                while true {
+                    switch try await events.next() {
+                    case .error(let description): errors.append(description)
+                    case .message(.heartbeat(let seq, _), _, _):
+                        #expect(seq == 7)
+                    case .close(let code, let reason, _):
+                        #expect(code == 1008 && reason == "enough")
+                        #expect(errors.count == 4, "\(errors)")
+                        #expect(errors.first?.contains("could not parse") == true)
+                        return
+                    default: continue
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HummingbirdWebSocket
+import NIOWebSocket
+import Testing
+import TickerCore
+import TickerServer
+
+@Suite("ticker watch --headless, end to end", .timeLimit(.minutes(2)))
+struct HeadlessWatchTests {
+    struct Record: Decodable {
+        var event: String
+        var `protocol`: String?
+        var code: Int?
+        var seq: UInt64?
+        var latencyUs: Int64?
+        var quote: Quote?
+    }
+
+    @Test("jsonl: lifecycle events and one line per quote update; --count ends it with exit 0")
+    func jsonl() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            let run = try await BinaryRun.ticker([
+                "watch", "--headless", "--format", "jsonl", "--url", "ws://127.0.0.1:\(server.port)/ws", "--symbols", "AAPL,MSFT", "--count", "6",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let records = try run.stdout.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
+            #expect(records.first?.event == "connecting")
+            #expect(records.first { $0.event == "open" }?.protocol == "ticker.v1")
+            let quotes = records.filter { $0.event == "quote" }
+            #expect(quotes.count >= 6)
+            #expect(quotes.allSatisfy { ["AAPL", "MSFT"].contains($0.quote?.symbol ?? "") && ($0.latencyUs ?? -1) >= 0 })
+            #expect(records.last?.event == "close" && records.last?.code == 1000)
+        }
+    }
+
+    @Test("table: the dashboard's table as text every interval and once at exit; --duration ends it")
+    func table() async throws {
+        try await TestServer.with { server, _ in
+            let run = try await BinaryRun.ticker([
+                "watch", "--headless", "--url", "ws://127.0.0.1:\(server.port)/ws", "--symbols", "AAPL,NVDA", "--interval", "0.3",
+                "--duration", "1",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let tables = run.stdout.components(separatedBy: "\n\n").filter { $0.contains("SYMBOL") }
+            #expect(tables.count >= 3)
+            let last = try #require(tables.last)
+            #expect(last.contains("OPEN") && last.contains("protocol ticker.v1"))
+            #expect(last.contains(" AAPL ") && last.contains(" NVDA ") && last.contains("LAST") && last.contains("CHG%"))
+            #expect(!last.contains("\u{1B}"), "plain text, no escape sequences")
+        }
+    }
+
+    @Test("a server that cannot be reached: a clear message and exit 1")
+    func unreachable() async throws {
+        let run = try await BinaryRun.ticker(["watch", "--headless", "--url", "ws://127.0.0.1:1/ws", "--duration", "5"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cannot reach ws://127.0.0.1:1/ws") && run.stderr.contains("connection refused"))
+    }
+
+    @Test("no quote update before the end: exit 2 with a message")
+    func noUpdates() async throws {
+        try await TestServer.with({ $0.activity = 0 }) { server, _ in
+            let run = try await BinaryRun.ticker(["watch", "--headless", "--url", "ws://127.0.0.1:\(server.port)/ws", "--duration", "0.5"])
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("no quote updates received"))
+        }
+    }
+
+    @Test("the server closing with an error: exit 3 naming the close code")
+    func serverError() async throws {
+        try await FakeServer.with(script: { outbound in
+            try await outbound.close(.policyViolation, reason: "go away")
+        }) { url in
+            let run = try await BinaryRun.ticker(["watch", "--headless", "--format", "jsonl", "--url", url, "--duration", "10"])
+            #expect(run.status == 3, "\(run.stdout)")
+            #expect(run.stderr.contains("1008 go away"))
+        }
+    }
+
+    @Test(
+        "bad flags are refused with a specific message",
+        arguments: [
+            (["watch", "--url", "http://x"], "not a ws:// URL"), (["watch", "--headless", "--count", "0"], "--count must be positive"),
+            (["serve", "--activity", "2"], "--activity must be from 0 to 1"), (["watch", "--duration", "3"], "apply to --headless only"),
+        ])
+    func badFlags(arguments: [String], message: String) async throws {
+        let run = try await BinaryRun.ticker(arguments)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+    }
+}

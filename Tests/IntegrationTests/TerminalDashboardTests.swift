@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import TickerServer
+
+/// A private tmux server running one command in a pane of a given size.
+struct TmuxSession {
+    let socket = "ticker-test-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    let name = "dashboard"
+
+    /// Runs a tmux command and returns its standard output.
+    ///
+    /// Spawned with `posix_spawnp` and `waitpid` rather than Foundation's `Process`: the tmux server a new session
+    /// starts would inherit `Process`'s internal pipe, and `waitUntilExit` would then wait for the server to end.
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of this process may leak into the long-lived tmux server (other tests' pipes among them).
+        let inherited = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in inherited.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        let argv = (["tmux", "-L", socket] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else {
+            throw TestFailure("cannot start tmux: is it installed? (CI installs it)")
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { throw TestFailure("tmux \(arguments.first ?? "") failed with status \(status)") }
+        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    func start(_ command: String, width: Int, height: Int) throws {
+        try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
+    }
+
+    func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+
+    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+    /// Waits (at most `timeout`) until the screen satisfies `condition`; returns that screen.
+    func waitForScreen(timeout: Duration = .seconds(20), _ what: String, _ condition: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let text = try screen()
+            if condition(text) { return text }
+            guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what); the screen was:\n\(text)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func kill() { _ = try? tmux(["kill-server"]) }
+}
+
+@Suite("The real ncurses dashboard in a pseudo-terminal (tmux)", .timeLimit(.minutes(2)))
+struct TerminalDashboardTests {
+    @Test("draws the live table, answers keys and resizes, and q restores the terminal with exit 0")
+    func liveDashboard() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            let binary = try TickerBinary.url().path
+            let tmux = TmuxSession()
+            defer { tmux.kill() }
+            // After the dashboard exits the pane prints the exit status and the terminal modes, then waits.
+            try tmux.start(
+                "\(binary) watch --url ws://127.0.0.1:\(server.port)/ws --symbols AAPL,MSFT,NVDA; echo EXIT:$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 60",
+                width: 120, height: 30)
+            let table = try await tmux.waitForScreen("the live table") {
+                $0.contains("OPEN") && $0.contains(" NVDA ") && ($0.contains("▲ ") || $0.contains("▼ "))
+            }
+            #expect(table.contains("protocol ticker.v1"))
+            for column in ["SYMBOL", "LAST", "CHG%", "BID", "ASK", "VOLUME", "TREND"] { #expect(table.contains(column)) }
+
+            try tmux.send("s")
+            _ = try await tmux.waitForScreen("sorting by symbol") { $0.contains("sort: symbol") }
+            try tmux.send("h")
+            _ = try await tmux.waitForScreen("the handshake pane") { $0.contains("HTTP/1.1 101 Switching Protocols") }
+            try tmux.tmux(["resize-window", "-t", tmux.name, "-x", "60", "-y", "20"])
+            let narrow = try await tmux.waitForScreen("the narrow layout") { !$0.contains("VOLUME") && $0.contains("SYMBOL") }
+            #expect(narrow.split(separator: "\n").allSatisfy { $0.count <= 60 })
+
+            try tmux.send("q")
+            let after = try await tmux.waitForScreen("the exit and the terminal modes") { $0.contains("EXIT:") && $0.contains("icanon") }
+            #expect(after.contains("EXIT:0"))
+            #expect(after.contains("icanon echo"), "the terminal is back in canonical mode with echo:\n\(after)")
+        }
+    }
+
+    @Test("an unreachable server: the terminal is restored first, then a clear message, exit 1")
+    func unreachable() async throws {
+        let binary = try TickerBinary.url().path
+        let tmux = TmuxSession()
+        defer { tmux.kill() }
+        try tmux.start("\(binary) watch --url ws://127.0.0.1:1/ws; echo EXIT:$?; sleep 60", width: 100, height: 20)
+        let screen = try await tmux.waitForScreen("the exit") { $0.contains("EXIT:") }
+        #expect(screen.contains("cannot reach ws://127.0.0.1:1/ws") && screen.contains("EXIT:1"))
+        #expect(!screen.contains("SYMBOL"), "the message is printed on the restored screen, not under the dashboard")
+    }
+}

@@ -38,7 +38,8 @@ struct HeadlessWatch {
         let client = self.client
         let format = self.format
         let count = self.count
-        let connectFailure = await withTaskGroup(of: String?.self) { group -> String? in
+        // Children return nil, except the client's run: .some(nil) when it ended normally, .some(message) on failure.
+        let connectFailure = await withTaskGroup(of: String??.self) { group -> String? in
             group.addTask {
                 for await event in client.events {
                     let now = WallClock.nowMicroseconds()
@@ -74,15 +75,16 @@ struct HeadlessWatch {
             group.addTask {
                 do {
                     try await client.run()
-                    return nil
+                    return .some(nil)
                 } catch {
-                    return "\(error)"
+                    return .some("\(error)")
                 }
             }
-            // The client's run ends first on every path (close, failure); the rest are cancelled.
+            // Wait for the client's run to end (close or failure); then stop the rest.
             var failure: String?
             while let result = await group.next() {
-                failure = result
+                guard let clientResult = result else { continue }
+                failure = clientResult
                 break
             }
             group.cancelAll()

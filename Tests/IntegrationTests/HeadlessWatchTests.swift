@@ -44,7 +44,8 @@ struct HeadlessWatchTests {
             let tables = run.stdout.components(separatedBy: "\n\n").filter { $0.contains("SYMBOL") }
             #expect(tables.count >= 3)
             let last = try #require(tables.last)
-            #expect(last.contains("OPEN") && last.contains("protocol ticker.v1"))
+            #expect(tables.first?.contains("OPEN") == true, "while running")
+            #expect(last.contains("CLOSED") && last.contains("protocol ticker.v1"), "at exit, after the closing handshake")
             #expect(last.contains(" AAPL ") && last.contains(" NVDA ") && last.contains("LAST") && last.contains("CHG%"))
             #expect(!last.contains("\u{1B}"), "plain text, no escape sequences")
         }

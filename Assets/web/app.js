@@ -1,0 +1,265 @@
+// ticker's browser dashboard: the browser's own WebSocket API against the ticker.v1 feed.
+//
+// Read it beside docs/PROTOCOL.md. Every part of the API this page uses is shown on screen:
+//   new WebSocket(url, "ticker.v1")   the opening handshake, offering our subprotocol
+//   ws.onopen / onmessage / onerror / onclose   the four events, written to the Events list
+//   ws.send(...)                      subscribe, unsubscribe and ping messages (JSON text)
+//   ws.close(code, reason)            the "close" button
+//   ws.readyState, ws.bufferedAmount, ws.protocol   the status bar, refreshed four times a second
+"use strict";
+
+const PROTOCOL = "ticker.v1";
+const HISTORY = 60;                  // prices kept per symbol for the trend line
+const FLASH_MS = 600;                // how long a changed cell stays highlighted
+const BACKOFF_MIN_MS = 500;          // reconnect delays grow 0.5 s, 1 s, 2 s, ... up to 10 s, with ±20 % jitter
+const BACKOFF_MAX_MS = 10000;
+const READY_STATES = ["CONNECTING", "OPEN", "CLOSING", "CLOSED"];   // the numeric readyState values 0..3, named
+
+// The server is the host that served this page: ws:// for http://, wss:// for https://.
+const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+
+let ws = null;                       // the current WebSocket, or null
+let wanted = ["*"];                  // what to (re)subscribe to on every open
+let names = new Map();               // symbol -> company name, from the welcome message
+let rows = new Map();                // symbol -> { quote, history, tr }
+let attempts = 0;                    // reconnection attempts since the last open
+let reconnects = 0;                  // opens after the first
+let opened = 0;
+let closedByUser = false;
+let reconnectTimer = null;
+let arrivals = [];                   // receive times of the last second's messages
+let latencies = [];                  // the last 512 tick-to-page latencies, in ms
+let lastSeq = 0;
+let conflated = 0;
+
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- connection
+
+function connect() {
+  clearTimeout(reconnectTimer);
+  closedByUser = false;
+  logEvent("connecting", `new WebSocket("${url}", "${PROTOCOL}")`);
+  ws = new WebSocket(url, PROTOCOL);            // offers Sec-WebSocket-Protocol: ticker.v1
+  ws.onopen = onOpen;
+  ws.onmessage = onMessage;
+  ws.onerror = () => logEvent("error", "error event (the browser gives no detail; a close event follows)");
+  ws.onclose = onClose;
+  $("open").disabled = true;
+  $("close").disabled = false;
+}
+
+function onOpen() {
+  attempts = 0;
+  if (opened++ > 0) reconnects++;
+  logEvent("open", `open: protocol "${ws.protocol || "(none)"}"`);   // ws.protocol: what the server's 101 chose
+  send({ type: "subscribe", symbols: wanted });                     // a new connection starts with no subscriptions
+}
+
+function onClose(event) {
+  // code and reason come from the server's close frame; 1006 means the connection dropped without one.
+  const reason = event.reason ? ` "${event.reason}"` : "";
+  logEvent("close", `close: code ${event.code}${reason}, wasClean ${event.wasClean}`);
+  ws = null;
+  $("open").disabled = false;
+  if (closedByUser) return;
+  attempts++;
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempts - 1));
+  const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+  logEvent("reconnect", `reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempts})`);
+  reconnectTimer = setTimeout(connect, delay);
+}
+
+function send(message) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+}
+
+// ---------------------------------------------------------------- messages
+
+function onMessage(event) {
+  const now = Date.now();
+  arrivals.push(now);
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch (error) {
+    logEvent("error", `a message that is not JSON: ${String(event.data).slice(0, 80)}`);
+    return;
+  }
+  switch (message.type) {
+    case "welcome":
+      names = new Map(message.symbols.map((entry) => [entry.symbol, entry.name]));
+      $("symbol-list").replaceChildren(...message.symbols.map((entry) => new Option(entry.name, entry.symbol)));
+      logEvent("message", `message: welcome, ${message.symbols.length} symbols, tick ${message.tickIntervalMs} ms`);
+      break;
+    case "subscribed":
+      keepOnly(new Set(message.symbols));
+      logEvent("message", `message: subscribed, ${message.symbols.length} symbol(s)`);
+      break;
+    case "snapshot":
+      lastSeq = Math.max(lastSeq, message.seq);
+      for (const quote of message.quotes) applyQuote(quote, false);
+      logEvent("message", `message: snapshot, ${message.quotes.length} quote(s) at seq ${message.seq}`);
+      break;
+    case "quotes":
+      // ts is microseconds since the epoch; now - ts is how long the tick took to reach this page.
+      latencies.push(now - message.ts / 1000);
+      if (latencies.length > 512) latencies.shift();
+      lastSeq = Math.max(lastSeq, message.seq);
+      if (message.conflated) {
+        conflated += message.conflated;
+        logEvent("message", `message: quotes, ${message.conflated} earlier tick(s) conflated`);
+      }
+      for (const quote of message.quotes) applyQuote(quote, true);
+      break;
+    case "heartbeat":
+      lastSeq = Math.max(lastSeq, message.seq);
+      logEvent("message", `message: heartbeat at seq ${message.seq}`);
+      break;
+    case "error":
+      logEvent("error", `message: error ${message.code}: ${message.message}`);
+      break;
+    default:
+      logEvent("message", `message: ${message.type}`);
+  }
+}
+
+// ---------------------------------------------------------------- the table
+
+function applyQuote(quote, flash) {
+  let row = rows.get(quote.symbol);
+  if (!row) {
+    row = { quote, history: [], tr: makeRow(quote.symbol) };
+    rows.set(quote.symbol, row);
+  }
+  const previous = row.quote.price;
+  row.quote = quote;
+  row.history.push(quote.price);
+  if (row.history.length > HISTORY) row.history.shift();
+  renderRow(row, flash ? Math.sign(quote.price - previous) : 0);
+}
+
+function makeRow(symbol) {
+  const tr = document.createElement("tr");
+  tr.dataset.symbol = symbol;
+  tr.title = `click to unsubscribe ${symbol}`;
+  for (const name of ["symbol", "name", "last", "change", "pct", "bid", "ask", "volume", "trend"]) {
+    const td = document.createElement("td");
+    td.className = name;
+    tr.append(td);
+  }
+  tr.addEventListener("click", () => unsubscribe(symbol));
+  $("quotes").tBodies[0].append(tr);
+  return tr;
+}
+
+function renderRow(row, direction) {
+  const { quote, tr } = row;
+  const cells = tr.children;
+  const sign = quote.change > 0 ? "up" : quote.change < 0 ? "down" : "";
+  cells[0].textContent = quote.symbol;
+  cells[1].textContent = names.get(quote.symbol) || "";
+  cells[2].textContent = (direction > 0 ? "▲ " : direction < 0 ? "▼ " : "") + quote.price.toFixed(2);
+  cells[3].textContent = (quote.change > 0 ? "+" : "") + quote.change.toFixed(2);
+  cells[4].textContent = (quote.changePct > 0 ? "+" : "") + quote.changePct.toFixed(2) + "%";
+  cells[5].textContent = quote.bid.toFixed(2);
+  cells[6].textContent = quote.ask.toFixed(2);
+  cells[7].textContent = quote.volume.toLocaleString("en-US");
+  cells[3].className = cells[4].className = `change ${sign}`;
+  cells[2].className = `last ${direction > 0 ? "up" : direction < 0 ? "down" : ""}`;
+  cells[8].replaceChildren(trendLine(row.history));
+  if (direction !== 0) flash(cells[2], direction > 0 ? "flash-up" : "flash-down");
+}
+
+// Highlight a cell, then let the CSS transition fade it.
+function flash(cell, className) {
+  cell.classList.add(className);
+  setTimeout(() => cell.classList.remove(className), FLASH_MS);
+}
+
+// A small inline SVG of the last prices, scaled between their own low and high.
+function trendLine(prices) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${HISTORY - 1} 20`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.classList.add("trend", prices[prices.length - 1] >= prices[0] ? "up" : "down");
+  const low = Math.min(...prices);
+  const span = Math.max(...prices) - low || 1;
+  const offset = HISTORY - prices.length;
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", prices.map((price, i) => `${offset + i},${(19 - ((price - low) / span) * 18).toFixed(1)}`).join(" "));
+  svg.append(line);
+  return svg;
+}
+
+function keepOnly(symbols) {
+  for (const [symbol, row] of rows) {
+    if (!symbols.has(symbol)) {
+      row.tr.remove();
+      rows.delete(symbol);
+    }
+  }
+}
+
+function unsubscribe(symbol) {
+  wanted = wanted.includes("*") ? [...rows.keys()].filter((s) => s !== symbol) : wanted.filter((s) => s !== symbol);
+  send({ type: "unsubscribe", symbols: [symbol] });
+  logEvent("message", `send: unsubscribe ${symbol}`);
+}
+
+// ---------------------------------------------------------------- status and events
+
+function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+function renderStatus() {
+  const state = READY_STATES[ws ? ws.readyState : WebSocket.CLOSED];
+  const stateElement = $("ready-state");
+  stateElement.textContent = state;
+  stateElement.className = `state-${state.toLowerCase()}`;
+  $("protocol").textContent = ws && ws.protocol ? ws.protocol : "—";
+  $("buffered").textContent = ws ? ws.bufferedAmount : 0;      // bytes send() queued that the socket has not taken
+  const now = Date.now();
+  arrivals = arrivals.filter((t) => now - t < 1000);
+  $("rate").textContent = arrivals.length;
+  const p50 = percentile(latencies, 0.5);
+  const p99 = percentile(latencies, 0.99);
+  $("p50").textContent = p50 === null ? "–" : `${p50.toFixed(1)} ms`;
+  $("p99").textContent = p99 === null ? "–" : `${p99.toFixed(1)} ms`;
+  $("seq").textContent = lastSeq;
+  $("conflated").textContent = conflated;
+  $("reconnects").textContent = reconnects;
+}
+
+function logEvent(kind, text) {
+  const item = document.createElement("li");
+  item.className = kind;
+  item.textContent = `${new Date().toLocaleTimeString("en-GB")}  ${text}`;
+  const list = $("events");
+  list.prepend(item);
+  while (list.children.length > 200) list.lastChild.remove();
+}
+
+// ---------------------------------------------------------------- wiring
+
+$("url").textContent = url;
+$("close").addEventListener("click", () => {
+  closedByUser = true;
+  clearTimeout(reconnectTimer);
+  if (ws) ws.close(1000, "closed from the page");               // close(code, reason): starts the closing handshake
+});
+$("open").addEventListener("click", connect);
+$("subscribe-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const symbol = $("subscribe-symbol").value.trim().toUpperCase();
+  if (!symbol) return;
+  if (!wanted.includes("*") && !wanted.includes(symbol)) wanted.push(symbol);
+  send({ type: "subscribe", symbols: [symbol] });
+  logEvent("message", `send: subscribe ${symbol}`);
+  $("subscribe-symbol").value = "";
+});
+setInterval(renderStatus, 250);
+connect();

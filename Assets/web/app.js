@@ -54,6 +54,7 @@ function onOpen() {
   if (opened++ > 0) reconnects++;
   logEvent("open", `open: protocol "${ws.protocol || "(none)"}"`);   // ws.protocol: what the server's 101 chose
   send({ type: "subscribe", symbols: wanted });                     // a new connection starts with no subscriptions
+  renderStatus();
 }
 
 function onClose(event) {
@@ -62,6 +63,7 @@ function onClose(event) {
   logEvent("close", `close: code ${event.code}${reason}, wasClean ${event.wasClean}`);
   ws = null;
   $("open").disabled = false;
+  renderStatus();
   if (closedByUser) return;
   attempts++;
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempts - 1));
@@ -177,17 +179,16 @@ function flash(cell, className) {
   setTimeout(() => cell.classList.remove(className), FLASH_MS);
 }
 
-// A small inline SVG of the last prices, scaled between their own low and high.
+// A small inline SVG of the last prices, scaled between their own low and high, across the whole width.
 function trendLine(prices) {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${HISTORY - 1} 20`);
+  svg.setAttribute("viewBox", `0 0 ${Math.max(1, prices.length - 1)} 20`);
   svg.setAttribute("preserveAspectRatio", "none");
   svg.classList.add("trend", prices[prices.length - 1] >= prices[0] ? "up" : "down");
   const low = Math.min(...prices);
   const span = Math.max(...prices) - low || 1;
-  const offset = HISTORY - prices.length;
   const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
-  line.setAttribute("points", prices.map((price, i) => `${offset + i},${(19 - ((price - low) / span) * 18).toFixed(1)}`).join(" "));
+  line.setAttribute("points", prices.map((price, i) => `${i},${(19 - ((price - low) / span) * 18).toFixed(1)}`).join(" "));
   svg.append(line);
   return svg;
 }

@@ -1,14 +1,27 @@
 import Foundation
 
-/// Runs the built `ticker` binary to completion (killed after `timeout`) and collects what it printed.
+/// Runs a program to completion (killed after `timeout`) and collects what it printed.
 struct BinaryRun {
     var status: Int32
     var stdout: String
     var stderr: String
 
     static func ticker(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> BinaryRun {
+        try await run(try TickerBinary.url(), arguments, timeout: timeout)
+    }
+
+    /// Runs a program found on `PATH` (CI installs the ones the tests use).
+    static func program(_ name: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> BinaryRun {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        guard let path else { throw TestFailure("\(name) is not installed (.ci/run installs it)") }
+        return try await run(path, arguments, timeout: timeout)
+    }
+
+    private static func run(_ executable: URL, _ arguments: [String], timeout: Duration) async throws -> BinaryRun {
         let process = Process()
-        process.executableURL = try TickerBinary.url()
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         let out = Pipe()

@@ -76,4 +76,22 @@ struct BackpressureTests {
             #expect(close.reason == "slow consumer")
         }
     }
+
+    @Test("a peer that stops answering pings is found and closed with 1001 Ping timeout")
+    func deadPeer() async throws {
+        try await TestServer.with({
+            $0.pingInterval = .milliseconds(200)
+            $0.closeTimeout = .milliseconds(300)
+        }) { server, _ in
+            let silent = try await server.connect()
+            _ = try await silent.next()
+            // Subscribed to nothing, so only the server's pings go unanswered (nothing is read, so no pong goes back).
+            silent.connection.setReading(false)
+            try await eventually("the server to drop the silent peer") { server.server.stats.snapshot.connections == 0 }
+            silent.connection.setReading(true)
+            let close = await silent.closing()
+            #expect(close.code == 1001)
+            #expect(close.reason == "Ping timeout")
+        }
+    }
 }

@@ -36,6 +36,8 @@ public final class FeedClient: Sendable {
         var readyState = ReadyState.closed
         var connection: WebSocketConnection?
         var desired: [String]
+        /// Every symbol the server offers, from its last `welcome`.
+        var universe: [String] = []
         var stopping = false
         /// A backoff pause waiting to be cut short by ``close()``.
         var pauseWaiter: CheckedContinuation<Void, Never>?
@@ -62,10 +64,16 @@ public final class FeedClient: Sendable {
         connection?.send(ClientMessage.subscribe(symbols: symbols).jsonText)
     }
 
-    /// Removes symbols now and from later reconnections.
+    /// Removes symbols now and from later reconnections. Removing one symbol from `*` keeps all the others (the
+    /// universe comes from the server's `welcome`).
     public func unsubscribe(_ symbols: [String]) {
         let connection = state.withLock { state -> WebSocketConnection? in
-            state.desired.removeAll { symbols.contains($0) || symbols.contains(TickerProtocol.wildcard) }
+            if symbols.contains(TickerProtocol.wildcard) {
+                state.desired = []
+            } else {
+                if state.desired.contains(TickerProtocol.wildcard) { state.desired = state.universe }
+                state.desired.removeAll { symbols.contains($0) }
+            }
             return state.connection
         }
         connection?.send(ClientMessage.unsubscribe(symbols: symbols).jsonText)
@@ -136,6 +144,7 @@ public final class FeedClient: Sendable {
                     let receivedAt = WallClock.nowMicroseconds()
                     do {
                         let message = try ServerMessage.decode(Data(text.utf8))
+                        if case .welcome(let symbols, _, _) = message { state.withLock { $0.universe = symbols.map(\.symbol) } }
                         continuation.yield(.message(message, receivedAt: receivedAt, bytes: text.utf8.count))
                     } catch {
                         continuation.yield(.error("could not parse a server message (\(error)): \(text.prefix(120))"))

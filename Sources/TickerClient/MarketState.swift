@@ -30,6 +30,8 @@ public struct MarketState: Sendable, Hashable {
 
     /// The universe, from `welcome`.
     public private(set) var available: [ServerMessage.SymbolName] = []
+    /// Company names by symbol, from `welcome`.
+    public private(set) var names: [String: String] = [:]
     /// Subscribed symbols in the order they were first subscribed.
     public private(set) var subscriptionOrder: [String] = []
     public private(set) var rows: [String: Row] = [:]
@@ -41,6 +43,7 @@ public struct MarketState: Sendable, Hashable {
         switch message {
         case .welcome(let symbols, _, _):
             available = symbols
+            names = Dictionary(symbols.map { ($0.symbol, $0.name) }, uniquingKeysWith: { first, _ in first })
         case .subscribed(let symbols):
             let current = Set(symbols)
             subscriptionOrder.removeAll { !current.contains($0) }

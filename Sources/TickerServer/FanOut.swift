@@ -210,7 +210,8 @@ final class FanOut: Service, Sendable {
     }
 
     /// Waits until a tick after `since` changes one of `symbols` (nil `since` = the current seq), or `timeout` passes
-    /// (nil). Returns the latest state of the changed symbols.
+    /// (nil). Returns the latest state of the changed symbols. A `since` ahead of the feed (the server restarted since
+    /// the client saw it) is answered at once with the state of every symbol asked for.
     func longPoll(symbols: SymbolSet, since: UInt64?, timeout: Duration) async -> QuoteSnapshot? {
         let id = state.withLock { state -> Int in
             state.nextID += 1
@@ -221,11 +222,13 @@ final class FanOut: Service, Sendable {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { continuation in
                         let immediate: QuoteSnapshot?? = self.state.withLock { state in
-                            let since = since ?? state.book.seq
-                            let quotes = state.book.quotes(in: symbols, changedAfter: since)
+                            let book = state.book
+                            // A `since` ahead of the feed comes from before a server restart: resynchronise with everything.
+                            let restarted = since.map { $0 > book.seq } ?? false
+                            let quotes = restarted ? book.quotes(in: symbols) : book.quotes(in: symbols, changedAfter: since ?? book.seq)
                             if !quotes.isEmpty { return .some(QuoteSnapshot(seq: state.book.seq, ts: state.book.ts, quotes: quotes)) }
                             if state.shuttingDown || Task.isCancelled { return .some(nil) }
-                            state.longPolls[id] = LongPoll(symbols: symbols, since: since, continuation: continuation)
+                            state.longPolls[id] = LongPoll(symbols: symbols, since: since ?? book.seq, continuation: continuation)
                             self.metrics.longPollsWaiting(state.longPolls.count)
                             return .none
                         }

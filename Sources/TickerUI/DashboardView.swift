@@ -105,7 +105,7 @@ public enum DashboardView {
             guard let row = market.rows[symbol] else { continue }
             let y = rect.y + 1 + offset
             let selected = model.scroll + offset == model.selection
-            drawRow(row, info: market.available.first { $0.symbol == symbol }, columns: columns, model: model, y: y, into: &grid)
+            drawRow(row, name: market.names[symbol], columns: columns, model: model, y: y, into: &grid)
             if selected {
                 grid.restyle(x: rect.x, y: y, width: rect.width) { $0.reverse.toggle() }
             }
@@ -120,7 +120,7 @@ public enum DashboardView {
     }
 
     private static func drawRow(
-        _ row: MarketState.Row, info: ServerMessage.SymbolName?, columns: [(column: TableColumn, width: Int)], model: DashboardModel,
+        _ row: MarketState.Row, name: String?, columns: [(column: TableColumn, width: Int)], model: DashboardModel,
         y: Int, into grid: inout CellGrid
     ) {
         let quote = row.quote
@@ -136,7 +136,7 @@ public enum DashboardView {
                 text = quote.symbol
                 style = CellStyle(.accent, bold: true)
             case .name:
-                text = info?.name ?? ""
+                text = name ?? ""
                 style = CellStyle(.dim)
             case .last:
                 let arrow = row.direction == .up ? "▲" : row.direction == .down ? "▼" : " "

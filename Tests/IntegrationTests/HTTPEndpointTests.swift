@@ -102,4 +102,14 @@ struct HTTPEndpointTests {
             }
         }
     }
+
+    @Test("a since ahead of the feed (from before a server restart) resynchronises at once with every symbol asked for")
+    func longPollAfterRestart() async throws {
+        try await TestServer.with({ $0.activity = 0 }) { server, _ in
+            let response = try await server.get("/api/quotes/poll?since=999999&symbols=AAPL,MSFT&timeoutMs=10000")
+            #expect(response.status == 200)
+            let body = try JSONDecoder().decode(QuotesBody.self, from: Data(response.body.utf8))
+            #expect(body.quotes.map(\.symbol) == ["AAPL", "MSFT"])
+        }
+    }
 }

@@ -249,6 +249,8 @@ final class FanOut: Service, Sendable {
     }
 
     var connectionCount: Int { state.withLock { $0.connections.count } }
+    /// True once graceful shutdown began: long-lived HTTP responses (SSE) end.
+    var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
     var seq: UInt64 { state.withLock { $0.book.seq } }
 
     // MARK: Service

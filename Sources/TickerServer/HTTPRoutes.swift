@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Prometheus
@@ -22,6 +23,11 @@ struct HTTPRoutes {
                     symbols: query.symbols, since: query.since, timeout: .milliseconds(query.timeoutMs))
             else { return Response(status: .noContent) }
             return json(quotesBody(snapshot))
+        }
+        router.get("/api/quotes/stream") { request, _ in
+            let query = try parse(request)
+            return ServerSentEvents(fanOut: fanOut).response(
+                symbols: query.symbols, lastEventID: request.headers[HTTPField.Name("Last-Event-ID")!])
         }
         router.get("/healthz") { _, _ in health() }
         router.get("/metrics") { _, _ in

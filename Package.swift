@@ -87,10 +87,24 @@ let package = Package(
             dependencies: ["CNcurses", "TickerUI"],
             swiftSettings: swiftSettings
         ),
+        // `ticker compare`: the four client styles run side by side through counting proxies, and their accounting.
+        .target(
+            name: "TickerCompare",
+            dependencies: [
+                "TickerCore", "TickerClient", "TickerServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ticker",
             dependencies: [
-                "TickerAssets", "TickerCore", "TickerServer", "TickerClient", "TickerUI", "TickerTerminal",
+                "TickerAssets", "TickerCore", "TickerServer", "TickerClient", "TickerUI", "TickerTerminal", "TickerCompare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TickerServer", "TickerCore", "TickerAssets", "TickerClient",
+                "TickerServer", "TickerCore", "TickerAssets", "TickerClient", "TickerCompare",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

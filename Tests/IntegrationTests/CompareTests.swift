@@ -1,0 +1,115 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+import TickerCompare
+import TickerCore
+import TickerServer
+
+@Suite("ticker compare: the accounting", .timeLimit(.minutes(2)))
+struct CompareTests {
+    /// AAPL changes at ticks 1, 2, 3, 5; MSFT at 2 and 4. Tick N happened at N×100 ms.
+    static func record() -> FeedRecord {
+        var record = FeedRecord()
+        for (seq, symbols) in [(1, ["AAPL"]), (2, ["AAPL", "MSFT"]), (3, ["AAPL"]), (4, ["MSFT"]), (5, ["AAPL"])] {
+            record.record(seq: UInt64(seq), ts: Int64(seq) * 100_000, symbols: symbols)
+        }
+        return record
+    }
+
+    @Test("push observations count exactly; repeats count once; staleness is first sight minus the tick's ts")
+    func pushAccounting() {
+        let observations = [
+            Observation(symbol: "AAPL", seq: 1, exact: true, seenAt: 101_000), Observation(symbol: "AAPL", seq: 2, exact: true, seenAt: 203_000),
+            Observation(symbol: "MSFT", seq: 2, exact: true, seenAt: 203_000), Observation(symbol: "AAPL", seq: 2, exact: true, seenAt: 900_000),
+            Observation(symbol: "AAPL", seq: 3, exact: true, seenAt: 301_000), Observation(symbol: "MSFT", seq: 4, exact: true, seenAt: 401_000),
+        ]
+        let report = StyleReport.account(
+            style: "push", observations: observations, record: Self.record(), window: 1...5, requests: 6, requestsLabel: "frames", bytesUp: 10,
+            bytesDown: 490)
+        #expect(report.updatesInWindow == 6)
+        #expect(report.updatesSeen == 5 && report.updatesMissed == 1, "AAPL at tick 5 was never seen")
+        #expect(report.quotesReceived == 6)
+        #expect(abs(report.stalenessMaxMs - 3.0) < 0.01, "HdrHistogram keeps three significant digits")
+        #expect(report.bytesPerUpdate == 100)
+    }
+
+    @Test("a polled state shows only the last change before it: the ones in between are missed")
+    func pollingAccounting() {
+        // Polls answered as of tick 3 (at 350 ms) and tick 5 (at 560 ms), each with both symbols' state.
+        let observations = [
+            Observation(symbol: "AAPL", seq: 3, exact: false, seenAt: 350_000), Observation(symbol: "MSFT", seq: 3, exact: false, seenAt: 350_000),
+            Observation(symbol: "AAPL", seq: 5, exact: false, seenAt: 560_000), Observation(symbol: "MSFT", seq: 5, exact: false, seenAt: 560_000),
+        ]
+        let report = StyleReport.account(
+            style: "poll", observations: observations, record: Self.record(), window: 1...5, requests: 2, requestsLabel: "requests",
+            bytesUp: 0, bytesDown: 0)
+        // Seen: AAPL@3, MSFT@2 (as of 3), AAPL@5, MSFT@4 (as of 5). Missed: AAPL@1, AAPL@2.
+        #expect(report.updatesSeen == 4 && report.updatesMissed == 2)
+        #expect(abs(report.stalenessMaxMs - 160.0) < 0.2, "MSFT's change at tick 4 (400 ms) was first seen at 560 ms")
+        #expect(abs(report.stalenessP50Ms - 60.0) < 0.1, "AAPL@3: 50, MSFT@2: 150, AAPL@5: 60, MSFT@4: 160")
+    }
+
+    @Test("changes outside the window are not counted")
+    func window() {
+        let observations = [Observation(symbol: "AAPL", seq: 1, exact: true, seenAt: 100_000)]
+        let report = StyleReport.account(
+            style: "push", observations: observations, record: Self.record(), window: 2...3, requests: 1, requestsLabel: "frames", bytesUp: 0,
+            bytesDown: 0)
+        #expect(report.updatesInWindow == 3 && report.updatesSeen == 0 && report.updatesMissed == 3)
+    }
+
+    @Test("the proxy counts exactly the bytes of a known transfer, each way")
+    func proxyCountsBytes() async throws {
+        try await TestServer.with { server, _ in
+            let proxy = try await CountingProxy.start(targetHost: "127.0.0.1", targetPort: server.port)
+            let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            let received = try await RawTCP.exchange(port: proxy.port, sending: request)
+            #expect(String(decoding: received, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
+            #expect(proxy.counters.bytesUp.load(ordering: .relaxed) == request.utf8.count)
+            try await eventually("the proxy to have forwarded the whole answer") {
+                proxy.counters.bytesDown.load(ordering: .relaxed) == received.count
+            }
+            #expect(proxy.counters.connections.load(ordering: .relaxed) == 1)
+            await proxy.stop()
+        }
+    }
+
+    @Test("on a live feed, push styles miss nothing and slow short polling misses changes")
+    func liveComparison() async throws {
+        try await TestServer.with({
+            $0.activity = 1
+            $0.tickInterval = .milliseconds(50)
+        }) { server, _ in
+            let result = try await Comparison(
+                host: "127.0.0.1", port: server.port, symbols: ["AAPL", "MSFT"], duration: .seconds(2), pollIntervals: [.milliseconds(400)]
+            ).run()
+            let byStyle = Dictionary(uniqueKeysWithValues: result.styles.map { ($0.style, $0) })
+            let websocket = try #require(byStyle["websocket"])
+            let events = try #require(byStyle["server-sent events"])
+            let polling = try #require(byStyle["short polling 400 ms"])
+            #expect(websocket.updatesInWindow >= 40)
+            #expect(websocket.updatesMissed == 0 && events.updatesMissed == 0)
+            #expect(polling.updatesMissed > polling.updatesSeen, "polling every 8 ticks sees about one change in eight")
+            #expect(websocket.bytesUp < 1000 && websocket.requests >= 30)
+            #expect(polling.requests >= 4 && polling.bytesUp > 100)
+        }
+    }
+}
+
+/// A plain TCP exchange: send `text`, read until the server closes.
+enum RawTCP {
+    static func exchange(port: Int, sending text: String) async throws -> [UInt8] {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: text))
+            var received: [UInt8] = []
+            for try await chunk in inbound { received += chunk.readableBytesView }
+            return received
+        }
+    }
+}

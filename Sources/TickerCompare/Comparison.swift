@@ -55,60 +55,67 @@ public struct Comparison: Sendable {
         var startIterator = started.makeAsyncIterator()
         guard let startSeq = await startIterator.next() else { throw ComparisonError(message: "the oracle connection got no snapshot") }
 
-        var styles: [(StyleRun, @Sendable (StyleRun, ContinuousClock.Instant) async -> Void)] = []
+        let (readiness, readinessContinuation) = AsyncStream.makeStream(of: Void.self)
+        var styles: [(StyleRun, @Sendable (StyleRun) async -> Void)] = []
         let symbols = self.symbols
-        for interval in pollIntervals {
-            let run = StyleRun(style: "short polling \(interval.milliseconds) ms", requestsLabel: "requests", proxy: try await proxy())
-            styles.append((run, { run, deadline in await StyleRunners.shortPolling(run, symbols: symbols, interval: interval, deadline: deadline) }))
+        func style(_ name: String, _ label: String) async throws -> StyleRun {
+            StyleRun(style: name, requestsLabel: label, proxy: try await proxy(), readiness: readinessContinuation)
         }
-        styles.append(
-            (
-                StyleRun(style: "long polling", requestsLabel: "requests", proxy: try await proxy()),
-                { run, deadline in await StyleRunners.longPolling(run, symbols: symbols, since: startSeq, deadline: deadline) }
-            ))
-        styles.append(
-            (
-                StyleRun(style: "server-sent events", requestsLabel: "events", proxy: try await proxy()),
-                { run, deadline in await StyleRunners.serverSentEvents(run, symbols: symbols, deadline: deadline) }
-            ))
-        styles.append(
-            (
-                StyleRun(style: "websocket", requestsLabel: "frames", proxy: try await proxy()),
-                { run, deadline in await StyleRunners.webSocket(run, symbols: symbols, deadline: deadline) }
-            ))
-
-        // Changes are counted for `duration`; the clients run a little longer so that a change near the end of the
-        // window is not counted as missed only because the next poll had not happened yet.
+        for interval in pollIntervals {
+            styles.append(
+                (
+                    try await style("short polling \(interval.milliseconds) ms", "requests"),
+                    { await StyleRunners.shortPolling($0, symbols: symbols, interval: interval) }
+                ))
+        }
+        styles.append((try await style("long polling", "requests"), { await StyleRunners.longPolling($0, symbols: symbols, since: startSeq) }))
+        styles.append((try await style("server-sent events", "events"), { await StyleRunners.serverSentEvents($0, symbols: symbols) }))
+        styles.append((try await style("websocket", "frames"), { await StyleRunners.webSocket($0, symbols: symbols) }))
         let runs = styles
+
+        // The window opens once every style follows the feed; changes are counted for `duration` from there. The
+        // clients run a little longer so that a change near the end is not counted as missed only because the next poll
+        // had not happened yet.
         let grace = max(.seconds(1), (pollIntervals.max() ?? .zero) * 2)
         let clock = ContinuousClock()
-        let windowEnd = clock.now + duration
-        let deadline = windowEnd + grace
-        // At the end of the window: the last tick counted, and each style's requests and bytes (its cost is what it
-        // spent during the window; the grace period only lets late answers about the window arrive).
-        let (endSeq, costs) = await withTaskGroup(of: (UInt64, [StyleRun.Progress])?.self) { group -> (UInt64, [StyleRun.Progress]) in
+        let (window, costs) = try await withThrowingTaskGroup(of: (ClosedRange<UInt64>, [StyleRun.Progress])?.self) { group in
             for (run, body) in runs {
                 group.addTask {
-                    await body(run, deadline)
+                    await body(run)
                     return nil
                 }
             }
             group.addTask {
+                var ready = 0
+                var signals = readiness.makeAsyncIterator()
+                let readyBy = clock.now + .seconds(10)
+                while ready < runs.count, clock.now < readyBy, await signals.next() != nil { ready += 1 }
+                guard ready == runs.count else { throw ComparisonError(message: "not every style could follow the feed within 10 s") }
+                let first = truthSoFar.seq.load(ordering: .relaxed) + 1
+                let atOpen = runs.map(\.0.progress)
+                let windowEnd = clock.now + duration
+                for (run, _) in runs { run.deadline = windowEnd + grace }
                 while clock.now < windowEnd {
                     try? await Task.sleep(until: min(clock.now + .seconds(1), windowEnd))
                     progress(runs.map(\.0.progress))
                 }
-                return (truthSoFar.seq.load(ordering: .relaxed), runs.map(\.0.progress))
+                // Each style's cost is what it spent in the window (not the set-up before it, nor the grace period after).
+                let last = max(first, truthSoFar.seq.load(ordering: .relaxed))
+                return (first...last, zip(runs.map(\.0.progress), atOpen).map { $0.subtracting($1) })
             }
-            var end: (UInt64, [StyleRun.Progress]) = (startSeq, runs.map(\.0.progress))
-            for await result in group { if let result { end = result } }
-            return end
+            var outcome: (ClosedRange<UInt64>, [StyleRun.Progress])?
+            do {
+                for try await result in group { if let result { outcome = result } }
+            } catch {
+                for (run, _) in runs { run.deadline = clock.now }
+                throw error
+            }
+            return outcome!
         }
         oracle.close()
         for (run, _) in runs { await run.proxy.stop() }
 
         let truth = truthSoFar.record.withLock { $0 }
-        let window = (startSeq + 1)...max(startSeq + 1, endSeq)
         let reports = zip(runs, costs).map { style, cost in
             StyleReport.account(
                 style: style.0.style, observations: style.0.observations.withLock { $0 }, record: truth, window: window,

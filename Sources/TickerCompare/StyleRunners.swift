@@ -12,30 +12,32 @@ enum StyleRunners {
     }
 
     /// Short polling: `GET /api/quotes` every `interval`, whether or not anything changed.
-    static func shortPolling(_ run: StyleRun, symbols: [String], interval: Duration, deadline: ContinuousClock.Instant) async {
+    static func shortPolling(_ run: StyleRun, symbols: [String], interval: Duration) async {
         let url = "http://127.0.0.1:\(run.proxy.port)/api/quotes?symbols=\(symbols.joined(separator: ","))"
         var next = ContinuousClock.now
-        while ContinuousClock.now < deadline, !Task.isCancelled {
-            if let body = try? await get(url, deadline: deadline) {
+        while run.running {
+            if let body = try? await get(url) {
                 run.countRequest()
                 if let quotes = try? JSONDecoder().decode(QuotesBody.self, from: body) {
                     let now = WallClock.nowMicroseconds()
                     run.observe(quotes.quotes.map { Observation(symbol: $0.symbol, seq: quotes.seq, exact: false, seenAt: now) })
+                    run.markReady()
                 }
             }
             next = max(next.advanced(by: interval), .now)
-            try? await Task.sleep(until: min(next, deadline))
+            try? await Task.sleep(until: min(next, run.deadline))
         }
     }
 
     /// Long polling: `GET /api/quotes/poll?since=SEQ`, answered when something changed (or 204 on timeout), at once again.
-    static func longPolling(_ run: StyleRun, symbols: [String], since start: UInt64, deadline: ContinuousClock.Instant) async {
+    static func longPolling(_ run: StyleRun, symbols: [String], since start: UInt64) async {
         var since = start
-        while ContinuousClock.now < deadline, !Task.isCancelled {
-            let remaining = max(1, min(5000, (deadline - .now).milliseconds))
+        run.markReady()
+        while run.running {
+            let remaining = max(1, min(5000, (run.deadline - .now).milliseconds))
             let url =
                 "http://127.0.0.1:\(run.proxy.port)/api/quotes/poll?since=\(since)&symbols=\(symbols.joined(separator: ","))&timeoutMs=\(remaining)"
-            guard let body = try? await get(url, deadline: deadline) else { continue }
+            guard let body = try? await get(url) else { continue }
             run.countRequest()
             guard !body.isEmpty, let quotes = try? JSONDecoder().decode(QuotesBody.self, from: body) else { continue }
             let now = WallClock.nowMicroseconds()
@@ -45,9 +47,9 @@ enum StyleRunners {
     }
 
     /// Server-Sent Events: one `GET /api/quotes/stream` whose response never ends; one event per tick.
-    static func serverSentEvents(_ run: StyleRun, symbols: [String], deadline: ContinuousClock.Instant) async {
+    static func serverSentEvents(_ run: StyleRun, symbols: [String]) async {
         let url = "http://127.0.0.1:\(run.proxy.port)/api/quotes/stream?symbols=\(symbols.joined(separator: ","))"
-        await until(deadline) {
+        await until(run) {
             guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .hours(1)) else { return }
             var pending = ""
             do {
@@ -58,6 +60,7 @@ enum StyleRunners {
                         pending = String(pending[end.upperBound...])
                         guard let data = block.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }) else { continue }
                         run.countRequest()
+                        run.markReady()
                         let now = WallClock.nowMicroseconds()
                         if case .quotes(let seq, _, let quotes, _) = try? ServerMessage.decode(Data(data.dropFirst(6).utf8)) {
                             run.observe(quotes.map { Observation(symbol: $0.symbol, seq: seq, exact: true, seenAt: now) })
@@ -69,18 +72,21 @@ enum StyleRunners {
     }
 
     /// WebSocket: one connection, one subscribe, then every tick pushed as a frame.
-    static func webSocket(_ run: StyleRun, symbols: [String], deadline: ContinuousClock.Instant) async {
+    static func webSocket(_ run: StyleRun, symbols: [String]) async {
         guard let url = try? WebSocketURL("ws://127.0.0.1:\(run.proxy.port)/ws"),
             let connection = try? await WebSocketConnection.connect(to: url)
         else { return }
         connection.send(ClientMessage.subscribe(symbols: symbols).jsonText)
-        await until(deadline) {
+        await until(run) {
             for await event in connection.events {
                 guard case .text(let text) = event else { continue }
                 run.countRequest()
                 let now = WallClock.nowMicroseconds()
-                if case .quotes(let seq, _, let quotes, _) = try? ServerMessage.decode(Data(text.utf8)) {
+                switch try? ServerMessage.decode(Data(text.utf8)) {
+                case .snapshot?: run.markReady()
+                case .quotes(let seq, _, let quotes, _)?:
                     run.observe(quotes.map { Observation(symbol: $0.symbol, seq: seq, exact: true, seenAt: now) })
+                default: break
                 }
             }
         }
@@ -88,17 +94,17 @@ enum StyleRunners {
     }
 
     /// A GET's body, or nil on failure; 204 gives an empty body.
-    private static func get(_ url: String, deadline: ContinuousClock.Instant) async throws -> Data {
+    private static func get(_ url: String) async throws -> Data {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(70))
         let body = try await response.body.collect(upTo: 1 << 22)
         return Data(body.readableBytesView)
     }
 
-    /// Runs `body` until it returns or `deadline` passes (then it is cancelled).
-    private static func until(_ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async -> Void) async {
+    /// Runs `body` until it returns or the style's deadline passes (then it is cancelled).
+    private static func until(_ run: StyleRun, _ body: @escaping @Sendable () async -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await body() }
-            group.addTask { try? await Task.sleep(until: deadline) }
+            group.addTask { await run.waitForDeadline() }
             await group.next()
             group.cancelAll()
         }

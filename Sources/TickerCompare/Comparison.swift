@@ -117,9 +117,11 @@ public struct Comparison: Sendable {
 
         let truth = truthSoFar.record.withLock { $0 }
         let reports = zip(runs, costs).map { style, cost in
-            StyleReport.account(
+            var report = StyleReport.account(
                 style: style.0.style, observations: style.0.observations.withLock { $0 }, record: truth, window: window,
                 requests: cost.requests, requestsLabel: cost.requestsLabel, bytesUp: cost.bytesUp, bytesDown: cost.bytesDown)
+            report.quotesReceived = cost.quotesReceived  // what arrived during the window, like the other costs
+            return report
         }
         return Result(
             symbols: symbols, durationSeconds: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18,

@@ -13,11 +13,12 @@ enum CompareTable {
 
     static func final(_ result: Comparison.Result) -> String {
         let header = [
-            "style", "seen", "missed", "staleness p50 / p99 / max", "requests", "bytes up", "bytes down", "bytes/update", "req/update",
+            "style", "received", "seen", "missed", "staleness p50 / p99 / max", "requests", "bytes up", "bytes down", "bytes/update",
+            "req/update",
         ]
         let body = result.styles.map { report in
             [
-                report.style, "\(report.updatesSeen)", "\(report.updatesMissed)",
+                report.style, "\(report.quotesReceived)", "\(report.updatesSeen)", "\(report.updatesMissed)",
                 "\(ms(report.stalenessP50Ms)) / \(ms(report.stalenessP99Ms)) / \(ms(report.stalenessMaxMs))",
                 "\(report.requests) \(report.requestsLabel)", bytes(report.bytesUp), bytes(report.bytesDown),
                 String(format: "%.0f", report.bytesPerUpdate), String(format: "%.2f", report.requestsPerUpdate),

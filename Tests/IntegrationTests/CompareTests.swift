@@ -60,6 +60,44 @@ struct CompareTests {
         #expect(report.updatesInWindow == 3 && report.updatesSeen == 0 && report.updatesMissed == 3)
     }
 
+    @Test("against a seeded feed: a poller every 5 ticks sees exactly each symbol's last change before each poll")
+    func seededFeed() throws {
+        let catalog = SymbolCatalog(
+            symbols: ["AAA", "BBB", "CCC"].map {
+                SymbolInfo(symbol: $0, name: $0, sector: "", referencePrice: 100, annualVolatility: 0.3, annualDrift: 0)
+            })
+        var simulator = PriceSimulator(catalog: catalog, seed: 11, activity: 0.5)
+        var record = FeedRecord()
+        var ticks: [FeedTick] = []
+        for tick in 1...100 {
+            let step = simulator.step(timestamp: Int64(tick) * 100_000)
+            ticks.append(step)
+            record.record(seq: step.seq, ts: step.ts, symbols: step.quotes.map(\.symbol))
+        }
+        // The poller asks after every 5th tick and is shown all three symbols as of that tick.
+        let polls = stride(from: 5, through: 100, by: 5).map { UInt64($0) }
+        let observations = polls.flatMap { seq in
+            catalog.symbols.map { Observation(symbol: $0.symbol, seq: seq, exact: false, seenAt: Int64(seq) * 100_000 + 1_000) }
+        }
+        let report = StyleReport.account(
+            style: "poll", observations: observations, record: record, window: 1...100, requests: polls.count, requestsLabel: "requests",
+            bytesUp: 0, bytesDown: 0)
+        // Independently: per symbol and per 5-tick block, a change is seen only if it is the block's last change.
+        var expectedSeen = 0
+        var total = 0
+        for symbol in ["AAA", "BBB", "CCC"] {
+            for block in 0..<20 {
+                let changes = ticks[(block * 5)..<(block * 5 + 5)].filter { $0.quotes.contains { $0.symbol == symbol } }
+                total += changes.count
+                if !changes.isEmpty { expectedSeen += 1 }
+            }
+        }
+        #expect(report.updatesInWindow == total)
+        #expect(report.updatesSeen == expectedSeen)
+        #expect(report.updatesMissed == total - expectedSeen)
+        #expect(report.updatesMissed > 0 && report.quotesReceived == 60)
+    }
+
     @Test("the proxy counts exactly the bytes of a known transfer, each way")
     func proxyCountsBytes() async throws {
         try await TestServer.with { server, _ in

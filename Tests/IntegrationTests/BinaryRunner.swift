@@ -12,11 +12,16 @@ struct BinaryRun {
 
     /// Runs a program found on `PATH` (CI installs the ones the tests use).
     static func program(_ name: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> BinaryRun {
+        try await run(try locate(name), arguments, timeout: timeout)
+    }
+
+    /// A program on `PATH` (CI installs the ones the tests use).
+    static func locate(_ name: String) throws -> URL {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
         guard let path else { throw TestFailure("\(name) is not installed (.ci/run installs it)") }
-        return try await run(path, arguments, timeout: timeout)
+        return path
     }
 
     private static func run(_ executable: URL, _ arguments: [String], timeout: Duration) async throws -> BinaryRun {

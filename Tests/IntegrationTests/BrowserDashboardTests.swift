@@ -1,5 +1,9 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
+import TickerClient
+import TickerCore
 import TickerServer
 
 @Suite("The browser dashboard at / in headless Chromium", .timeLimit(.minutes(2)))
@@ -26,26 +30,148 @@ struct BrowserDashboardTests {
         }
     }
 
-    @Test("in a real browser the table fills with quotes and the status reads OPEN with protocol ticker.v1")
+    @Test("in a real browser the table fills with quotes, the status reads OPEN with ticker.v1, and a click unsubscribes")
     func liveInChromium() async throws {
         try await TestServer.with { server, _ in
-            let profile = FileManager.default.temporaryDirectory.appendingPathComponent("ticker-chromium-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: profile) }
-            let run = try await BinaryRun.program(
-                "chromium",
-                [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000",
-                    "--dump-dom", "\(server.http)/",
-                ])
-            #expect(run.status == 0, "\(run.stderr.suffix(500))")
-            let dom = run.stdout
-            #expect(dom.contains(#"id="ready-state" class="state-open">OPEN<"#), "the status bar reads OPEN")
-            #expect(dom.contains(#"id="protocol">ticker.v1<"#), "the negotiated protocol is shown")
-            let rows = dom.components(separatedBy: "<tr data-symbol=").count - 1
-            #expect(rows >= 50, "the table has a row per symbol (\(rows))")
-            #expect(dom.contains(#"<td class="symbol">AAPL</td><td class="name">Apple Inc.</td>"#))
-            #expect(dom.range(of: #"<td class="last[^"]*">[▲▼ ]*\d+\.\d\d</td>"#, options: .regularExpression) != nil, "prices are shown")
-            #expect(dom.contains(#"open: protocol "ticker.v1""#), "the open event is logged")
+            let browser = try await HeadlessChromium.open("\(server.http)/")
+            defer { browser.close() }
+            let page = """
+                JSON.stringify({state: document.getElementById("ready-state").textContent,
+                  protocol: document.getElementById("protocol").textContent,
+                  rows: document.querySelectorAll("tbody tr").length,
+                  aapl: document.querySelector('tr[data-symbol="AAPL"] td.last')?.textContent ?? "",
+                  events: [...document.querySelectorAll("#events li")].map(e => e.textContent).join("\\n")})
+                """
+            let filled = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
+            #expect(filled.protocol == "ticker.v1")
+            #expect(filled.aapl.range(of: #"^[▲▼ ]*\d+\.\d\d$"#, options: .regularExpression) != nil, "a price: \(filled.aapl)")
+            #expect(filled.events.contains(#"open: protocol "ticker.v1""#))
+            // Clicking a row unsubscribes it: the server answers with the smaller set and the row goes.
+            _ = try await browser.evaluate(#"document.querySelector('tr[data-symbol="AAPL"]').click(); "clicked""#)
+            let after = try await browser.waitFor(page, "the unsubscribe round trip") { $0.rows == filled.rows - 1 }
+            #expect(after.events.contains("send: unsubscribe AAPL"))
+            #expect(after.events.contains("message: subscribed, \(filled.rows - 1) symbol(s)"))
         }
+    }
+}
+
+/// Headless Chromium driven over the DevTools protocol, through the project's own WebSocket client.
+final class HeadlessChromium {
+    struct PageState: Decodable {
+        var state: String
+        var `protocol`: String
+        var rows: Int
+        var aapl: String
+        var events: String
+    }
+
+    private let process: Process
+    private let profile: URL
+    private let connection: WebSocketConnection
+    private var events: AsyncStream<WebSocketEvent>.Iterator
+    private var nextID = 0
+
+    private init(process: Process, profile: URL, connection: WebSocketConnection) {
+        self.process = process
+        self.profile = profile
+        self.connection = connection
+        events = connection.events.makeAsyncIterator()
+    }
+
+    static func open(_ url: String) async throws -> HeadlessChromium {
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("ticker-chromium-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = try BinaryRun.locate("chromium")
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--remote-debugging-port=0", url,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        do {
+            // Chromium writes the port it chose into the profile.
+            let portFile = profile.appendingPathComponent("DevToolsActivePort")
+            try await eventually("Chromium's DevTools port") { FileManager.default.fileExists(atPath: portFile.path) }
+            var port = 0
+            try await eventually("Chromium's DevTools port number") {
+                port = Int((try? String(contentsOf: portFile, encoding: .utf8))?.split(separator: "\n").first ?? "") ?? 0
+                return port > 0
+            }
+            struct Target: Decodable {
+                var type: String
+                var webSocketDebuggerUrl: String?
+            }
+            var pageURL: String?
+            let deadline = ContinuousClock.now + .seconds(20)
+            while pageURL == nil {
+                guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for the page target") }
+                let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/json"), timeout: .seconds(5))
+                if let body = try? await response?.body.collect(upTo: 1 << 20) {
+                    pageURL =
+                        (try? JSONDecoder().decode([Target].self, from: Data(body.readableBytesView)))?
+                        .first { $0.type == "page" }?.webSocketDebuggerUrl
+                }
+                if pageURL == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let connection = try await WebSocketConnection.connect(to: WebSocketURL(pageURL!), protocols: [])
+            return HeadlessChromium(process: process, profile: profile, connection: connection)
+        } catch {
+            process.terminate()
+            throw error
+        }
+    }
+
+    /// Evaluates JavaScript in the page and returns its value as a string.
+    func evaluate(_ expression: String) async throws -> String {
+        nextID += 1
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("id")
+        writer.integer(nextID)
+        writer.key("method")
+        writer.string("Runtime.evaluate")
+        writer.key("params")
+        writer.beginObject()
+        writer.key("expression")
+        writer.string(expression)
+        writer.key("returnByValue")
+        writer.raw(Array("true".utf8))
+        writer.endObject()
+        writer.endObject()
+        connection.send(String(decoding: writer.bytes, as: UTF8.self))
+        struct Reply: Decodable {
+            struct Result: Decodable {
+                struct Value: Decodable { var value: String? }
+                var result: Value
+            }
+            var id: Int?
+            var result: Result?
+        }
+        while true {
+            guard let event = await events.next() else { throw TestFailure("the DevTools connection ended") }
+            guard case .text(let text) = event, let reply = try? JSONDecoder().decode(Reply.self, from: Data(text.utf8)),
+                reply.id == nextID
+            else { continue }
+            return reply.result?.result.value ?? ""
+        }
+    }
+
+    /// Evaluates `expression` (JSON of a ``PageState``) every 100 ms until `condition` holds, for at most 20 s.
+    func waitFor(_ expression: String, _ what: String, _ condition: (PageState) -> Bool) async throws -> PageState {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var last: PageState?
+        while ContinuousClock.now < deadline {
+            last = try? JSONDecoder().decode(PageState.self, from: Data(try await evaluate(expression).utf8))
+            if let last, condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("timed out waiting for \(what); the page was \(String(describing: last))")
+    }
+
+    func close() {
+        connection.abort()
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: profile)
     }
 }

@@ -9,6 +9,18 @@ final class ConnectionFlags: Sendable {
     let bufferedAmount = Atomic<Int>(0)
     /// True once this side sent a close frame.
     let closeSent = Atomic<Bool>(false)
+    /// The server's close frame, once it came.
+    let closeFrame = Mutex<(code: Int, reason: String)?>(nil)
+    private let finished = Atomic<Bool>(false)
+
+    /// Ends the event stream with `.closed`, once: from the frame handler's channelInactive normally, or from the
+    /// channel's close future when the channel closed before the frame handler was in place.
+    func finish(_ continuation: AsyncStream<WebSocketEvent>.Continuation) {
+        guard !finished.exchange(true, ordering: .relaxed) else { return }
+        let frame = closeFrame.withLock { $0 }
+        continuation.yield(.closed(code: frame?.code, reason: frame?.reason ?? ""))
+        continuation.finish()
+    }
 }
 
 /// Counts the bytes of frames queued in the channel until the socket has taken them (`bufferedAmount`).
@@ -39,8 +51,6 @@ final class FrameHandler: ChannelInboundHandler {
     private let flags: ConnectionFlags
     private var fragments: [UInt8] = []
     private var fragmentedOpcode: WebSocketOpcode?
-    private var closeCode: Int?
-    private var closeReason = ""
 
     init(continuation: AsyncStream<WebSocketEvent>.Continuation, flags: ConnectionFlags) {
         self.continuation = continuation
@@ -71,17 +81,14 @@ final class FrameHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
             var body = payload
-            if let code = body.readInteger(as: UInt16.self) {
-                closeCode = Int(code)
-                closeReason = body.readString(length: body.readableBytes) ?? ""
-            } else {
-                closeCode = 1005
-            }
+            let code = body.readInteger(as: UInt16.self).map(Int.init) ?? 1005
+            let reason = body.readString(length: body.readableBytes) ?? ""
+            flags.closeFrame.withLock { $0 = (code, reason) }
             if flags.closeSent.exchange(true, ordering: .relaxed) {
                 context.close(promise: nil)
             } else {
                 var echo = context.channel.allocator.buffer(capacity: 2)
-                echo.writeInteger(UInt16(closeCode ?? 1000))
+                echo.writeInteger(UInt16(code == 1005 ? 1000 : code))
                 let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: echo)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
@@ -100,8 +107,7 @@ final class FrameHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        continuation.yield(.closed(code: closeCode, reason: closeReason))
-        continuation.finish()
+        flags.finish(continuation)
         context.fireChannelInactive()
     }
 

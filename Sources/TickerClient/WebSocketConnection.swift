@@ -67,6 +67,17 @@ public final class WebSocketConnection: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandlers(
                                 BufferedAmountTracker(flags: flags), FrameHandler(continuation: continuation, flags: flags))
+                            // If the server closed before this point, NIO has torn the pipeline down: the frame handler
+                            // will never see a frame or channelInactive. End `events` from the close future then, with the
+                            // close frame recovered from the raw bytes (a server refusing a client right after its 101).
+                            channel.closeFuture.whenComplete { _ in
+                                channel.eventLoop.execute {
+                                    if let frame = recorder.value.closeFrameAfterHandshake {
+                                        flags.closeFrame.withLock { if $0 == nil { $0 = frame } }
+                                    }
+                                    flags.finish(continuation)
+                                }
+                            }
                             return .upgraded(response, recorder.value.handshake)
                         }
                     }

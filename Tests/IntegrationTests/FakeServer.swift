@@ -9,11 +9,12 @@ import TickerClient
 
 /// A WebSocket server that plays a fixed script at each client: to test how clients take bad server behaviour.
 ///
-/// It waits for the client's first message (its subscribe) before playing, and keeps reading until the client has
-/// gone: a socket closed with unread input sends RST, which would lose the script's close frame on the way.
+/// By default it waits for the client's first message (its subscribe) before playing, and it keeps reading until the
+/// client has gone: a socket closed with unread input sends RST, which would lose the script's close frame on the way.
 enum FakeServer {
     static func with(
-        script: @escaping @Sendable (WebSocketOutboundWriter) async throws -> Void, _ body: (_ url: String) async throws -> Void
+        waitForFirstMessage: Bool = true, script: @escaping @Sendable (WebSocketOutboundWriter) async throws -> Void,
+        _ body: (_ url: String) async throws -> Void
     ) async throws {
         var logger = Logger(label: "fake-server")
         logger.logLevel = .error
@@ -23,7 +24,7 @@ enum FakeServer {
             server: .http1WebSocketUpgrade { _, _, _ in
                 .upgrade([.secWebSocketProtocol: "ticker.v1"]) { inbound, outbound, _ in
                     var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
-                    _ = try await messages.next()
+                    if waitForFirstMessage { _ = try await messages.next() }
                     try await script(outbound)
                     while try await messages.next() != nil {}
                 }

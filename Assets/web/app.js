@@ -17,6 +17,10 @@ const READY_STATES = ["CONNECTING", "OPEN", "CLOSING", "CLOSED"];   // the numer
 
 // The server is the host that served this page: ws:// for http://, wss:// for https://.
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+// A server started with --token wants it; a browser cannot set headers on a WebSocket, so it goes in the query.
+// Open the page as http://host:port/?token=... to pass it on.
+const token = new URLSearchParams(location.search).get("token");
+const socketURL = token ? `${url}?token=${encodeURIComponent(token)}` : url;
 
 let ws = null;                       // the current WebSocket, or null
 let wanted = ["*"];                  // what to (re)subscribe to on every open
@@ -40,7 +44,7 @@ function connect() {
   clearTimeout(reconnectTimer);
   closedByUser = false;
   logEvent("connecting", `new WebSocket("${url}", "${PROTOCOL}")`);
-  ws = new WebSocket(url, PROTOCOL);            // offers Sec-WebSocket-Protocol: ticker.v1
+  ws = new WebSocket(socketURL, PROTOCOL);      // offers Sec-WebSocket-Protocol: ticker.v1
   ws.onopen = onOpen;
   ws.onmessage = onMessage;
   ws.onerror = () => logEvent("error", "error event (the browser gives no detail; a close event follows)");
@@ -65,6 +69,13 @@ function onClose(event) {
   $("open").disabled = false;
   renderStatus();
   if (closedByUser) return;
+  if (event.code === 4401 || event.code === 4403) {
+    // The server's access policy refused us (4401 token, 4403 origin): retrying cannot help.
+    logEvent("error", event.code === 4401
+      ? "not reconnecting: this server needs a token; open the page as /?token=YOUR_TOKEN"
+      : "not reconnecting: this page's origin is not allowed by the server (--allowed-origin)");
+    return;
+  }
   attempts++;
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempts - 1));
   const delay = Math.round(base * (0.8 + Math.random() * 0.4));

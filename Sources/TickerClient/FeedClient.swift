@@ -13,6 +13,8 @@ public final class FeedClient: Sendable {
         /// Symbols to subscribe to on every (re)connection; `["*"]` = all.
         public var symbols: [String]
         public var backoff = Backoff()
+        /// Extra handshake headers (`Authorization: Bearer ...`).
+        public var headers: [(String, String)] = []
         /// When the very first connection fails, give up instead of retrying (what a user who mistyped a URL wants).
         public var failFastOnFirstConnect = true
 
@@ -108,7 +110,7 @@ public final class FeedClient: Sendable {
             setReadyState(.connecting)
             let connection: WebSocketConnection
             do {
-                connection = try await WebSocketConnection.connect(to: configuration.url)
+                connection = try await WebSocketConnection.connect(to: configuration.url, headers: configuration.headers)
             } catch {
                 setReadyState(.closed)
                 let description = "\(error)"
@@ -120,15 +122,21 @@ public final class FeedClient: Sendable {
             }
             everOpened = true
             attempt = 0
-            await session(on: connection)
+            if let refusal = await session(on: connection) {
+                // Refused by the server's access policy (4401 token, 4403 origin): retrying cannot help.
+                throw ConnectFailure(description: refusal)
+            }
             if Task.isCancelled || stopping { return }
             attempt += 1
             guard await pause(before: attempt, using: &generator) else { return }
         }
     }
 
-    /// One connection's life: open, subscribe, messages, close.
-    private func session(on connection: WebSocketConnection) async {
+    /// Close codes that mean "you may not connect": retrying cannot help.
+    static let refusalCodes: Set<Int> = [4401, 4403]
+
+    /// One connection's life: open, subscribe, messages, close. Returns a description when the server refused access.
+    private func session(on connection: WebSocketConnection) async -> String? {
         let (desired, stopping) = state.withLock { state -> ([String], Bool) in
             state.connection = connection
             state.readyState = state.stopping ? .closing : .open
@@ -137,7 +145,8 @@ public final class FeedClient: Sendable {
         if stopping { connection.close(code: .normalClosure, reason: "client closing") }
         continuation.yield(.open(protocol: connection.negotiatedProtocol, handshake: connection.handshake))
         if !desired.isEmpty { connection.send(ClientMessage.subscribe(symbols: desired).jsonText) }
-        await withTaskCancellationHandler {
+        return await withTaskCancellationHandler { () -> String? in
+            var refusal: String?
             for await event in connection.events {
                 switch event {
                 case .text(let text):
@@ -157,8 +166,10 @@ public final class FeedClient: Sendable {
                         $0.readyState = .closed
                     }
                     continuation.yield(.close(code: code, reason: reason, wasClean: code != nil))
+                    if let code, Self.refusalCodes.contains(code) { refusal = "the server refused access: \(code) \(reason)" }
                 }
             }
+            return refusal
         } onCancel: {
             setReadyState(.closing)
             connection.close(code: .normalClosure, reason: "client closing")

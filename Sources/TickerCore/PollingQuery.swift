@@ -59,9 +59,11 @@ public struct PollingQuery: Hashable, Sendable {
                         message: "timeoutMs must be an integer from 0 to \(limits.maxTimeoutMs), got \"\(value)\"")
                 }
                 timeoutMs = parsed
+            case "token":
+                continue  // the access token, checked before the request gets here
             default:
                 throw Problem(
-                    parameter: name, message: "unknown parameter \"\(name)\" (known: symbols, since, timeoutMs)")
+                    parameter: name, message: "unknown parameter \"\(name)\" (known: symbols, since, timeoutMs, token)")
             }
         }
         self.symbols = symbols

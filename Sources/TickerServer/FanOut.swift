@@ -30,6 +30,8 @@ final class FanOut: Service, Sendable {
         /// `groups` as the fan-out reads it, rebuilt after membership changes.
         var groupsSnapshot: [(set: SymbolSet, members: [ClientConnection])]? = []
         var longPolls: [Int: LongPoll] = [:]
+        /// Open Server-Sent Events streams (they count against `--max-connections` too).
+        var streams = 0
         var shuttingDown = false
     }
 
@@ -116,17 +118,25 @@ final class FanOut: Service, Sendable {
 
     // MARK: WebSocket side
 
-    /// Adds a connection and queues its `welcome`.
-    func register(channel: any Channel) -> ClientConnection? {
-        let connection: ClientConnection? = state.withLock { state in
-            guard !state.shuttingDown else { return nil }
+    /// The outcome of ``register(channel:)``.
+    enum Registration {
+        case registered(ClientConnection)
+        case full
+        case shuttingDown
+    }
+
+    /// Adds a connection and queues its `welcome`, unless the server is full (`--max-connections`) or shutting down.
+    func register(channel: any Channel) -> Registration {
+        let result: Registration = state.withLock { state in
+            guard !state.shuttingDown else { return .shuttingDown }
+            if let limit = configuration.access.maxConnections, state.connections.count + state.streams >= limit { return .full }
             state.nextID += 1
             let connection = ClientConnection(
                 id: state.nextID, channel: channel, symbolCount: catalog.count, configuration: configuration, metrics: metrics)
             state.connections[connection.id] = connection
-            return connection
+            return .registered(connection)
         }
-        guard let connection else { return nil }
+        guard case .registered(let connection) = result else { return result }
         metrics.connectionOpened()
         logger.info("client \(connection.id) connected: sending welcome")
         connection.send(
@@ -134,7 +144,20 @@ final class FanOut: Service, Sendable {
                 symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
                 tickIntervalMs: Int(configuration.tickInterval.milliseconds),
                 heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds)))
-        return connection
+        return .registered(connection)
+    }
+
+    /// Counts a Server-Sent Events stream against `--max-connections`; false when the server is full.
+    func openStream() -> Bool {
+        state.withLock { state in
+            if let limit = configuration.access.maxConnections, state.connections.count + state.streams >= limit { return false }
+            state.streams += 1
+            return true
+        }
+    }
+
+    func closeStream() {
+        state.withLock { $0.streams -= 1 }
     }
 
     func unregister(_ connection: ClientConnection, closeCode: Int?) {

@@ -26,6 +26,7 @@ struct HTTPRoutes {
         }
         router.get("/api/quotes/stream") { request, _ in
             let query = try parse(request)
+            guard fanOut.openStream() else { return AccessMiddleware<BasicRequestContext>.refuse(.full) }
             return ServerSentEvents(fanOut: fanOut).response(
                 symbols: query.symbols, lastEventID: request.headers[HTTPField.Name("Last-Event-ID")!])
         }

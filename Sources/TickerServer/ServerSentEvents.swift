@@ -14,7 +14,8 @@ import TickerCore
 /// - A comment line (`: heartbeat SEQ`) goes out when nothing was sent for the heartbeat interval, so proxies and the
 ///   client know the stream is alive.
 ///
-/// It waits on the same long-poll machinery as `/api/quotes/poll`, so the fan-out has one path for HTTP clients.
+/// It waits on the same long-poll machinery as `/api/quotes/poll`, so the fan-out has one path for HTTP clients. The
+/// caller has counted the stream with `FanOut.openStream()`; the body releases it when it ends.
 struct ServerSentEvents {
     let fanOut: FanOut
 
@@ -28,6 +29,7 @@ struct ServerSentEvents {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
+                defer { fanOut.closeStream() }
                 // The browser's EventSource waits this long before reconnecting.
                 try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
                 var since: UInt64

@@ -55,8 +55,10 @@ public struct TickerServer: Sendable {
     private func makeApplication(fanOut: FanOut, onListening: @escaping @Sendable (Int) async -> Void) -> some Service {
         let router = Router()
         let (webDirectory, serverLogger) = (self.webDirectory, self.logger)
+        let access = configuration.access
         router.addMiddleware {
             MetricsMiddleware()
+            AccessMiddleware(policy: access)
             FileMiddleware(webDirectory, searchForIndexHtml: true, logger: serverLogger)
         }
         HTTPRoutes(fanOut: fanOut, startedAt: .now).register(on: router)
@@ -76,9 +78,10 @@ public struct TickerServer: Sendable {
                 case .accept(let echoProtocol):
                     var headers = HTTPFields()
                     if echoProtocol { headers[.secWebSocketProtocol] = TickerProtocol.name }
+                    let refusal = access.check(headers: head.headerFields, target: head.path)
                     return .upgrade(headers) { inbound, outbound, _ in
                         await WebSocketSession(fanOut: fanOut, channel: channel, logger: logger)
-                            .run(inbound: inbound, outbound: outbound)
+                            .run(inbound: inbound, outbound: outbound, refusal: refusal)
                     }
                 }
             },

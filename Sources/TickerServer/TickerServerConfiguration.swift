@@ -31,6 +31,8 @@ public struct TickerServerConfiguration: Sendable {
     public var closeTimeout: Duration = .seconds(1)
     /// Long-poll timeout bounds.
     public var pollLimits = PollingQuery.Limits()
+    /// Origin allow-list, token and connection limit (all off by default).
+    public var access = AccessPolicy()
 
     public init() {}
 }

@@ -15,8 +15,20 @@ struct WebSocketSession {
     let channel: any Channel
     let logger: Logger
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        guard let connection = fanOut.register(channel: channel) else {
+    /// Runs the session, or, when the access policy refused the handshake, closes at once saying why.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, refusal: AccessPolicy.Refusal?) async {
+        if let refusal {
+            await refuse(refusal, inbound: inbound, outbound: outbound)
+            return
+        }
+        let connection: ClientConnection
+        switch fanOut.register(channel: channel) {
+        case .registered(let registered):
+            connection = registered
+        case .full:
+            await refuse(.full, inbound: inbound, outbound: outbound)
+            return
+        case .shuttingDown:
             try? await outbound.close(.goingAway, reason: "server shutting down")
             return
         }
@@ -28,6 +40,16 @@ struct WebSocketSession {
             return first
         }
         fanOut.unregister(connection, closeCode: closeCode)
+    }
+
+    /// Closes a refused connection with its application code and reason, then reads until the client answers the close
+    /// (or the library's close timeout ends it): the closing handshake of RFC 6455.
+    private func refuse(_ refusal: AccessPolicy.Refusal, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        logger.info("refusing a WebSocket after its handshake: \(refusal.reason)")
+        try? await outbound.close(.unknown(refusal.closeCode), reason: refusal.reason)
+        do {
+            for try await _ in inbound {}
+        } catch {}
     }
 
     /// Reads client messages until the client closes. Returns nil (the close code is the writer's to report).

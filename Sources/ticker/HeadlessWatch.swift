@@ -90,9 +90,9 @@ struct HeadlessWatch {
             group.cancelAll()
             return failure
         }
+        if let error = progress.serverError.withLock({ $0 }) { return Outcome(exitCode: 3, message: error) }
         if let connectFailure { return Outcome(exitCode: 1, message: "cannot reach \(url): \(connectFailure)") }
         if format == .table { printTable(progress.model.withLock { $0 }) }
-        if let error = progress.serverError.withLock({ $0 }) { return Outcome(exitCode: 3, message: error) }
         if progress.updates.load(ordering: .relaxed) == 0 { return Outcome(exitCode: 2, message: "no quote updates received") }
         return Outcome(exitCode: 0, message: nil)
     }

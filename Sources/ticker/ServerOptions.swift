@@ -30,6 +30,11 @@ struct ServerOptions: ParsableArguments {
     var messagesPerSecond = 50
     @Option(name: .customLong("slow-consumer-ms"), help: "Close a client stuck behind the feed this long with 1008.")
     var slowConsumerMs = 10000
+    @Option(name: .customLong("allowed-origin"), help: "A browser Origin allowed to connect (repeat); others get 4403/403. Default: any.")
+    var allowedOrigins: [String] = []
+    @Option(help: "A token clients must present (bearer header or ?token=); also TICKER_TOKEN. Missing or wrong: 4401/401.")
+    var token: String?
+    @Option(help: "Most WebSocket connections and event streams at once; more get 4503/503.") var maxConnections: Int?
 
     func validate() throws {
         guard (1...60_000).contains(tickMs) else { throw ValidationError("--tick-ms must be from 1 to 60000, got \(tickMs)") }
@@ -42,6 +47,8 @@ struct ServerOptions: ParsableArguments {
         }
         guard maxMessageBytes >= 256 else { throw ValidationError("--max-message-bytes must be at least 256") }
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if let token = effectiveToken, token.isEmpty { throw ValidationError("--token must not be empty") }
     }
 
     /// The configuration for a server bound to `host`:`port`.
@@ -58,8 +65,14 @@ struct ServerOptions: ParsableArguments {
         configuration.maxMessageBytes = maxMessageBytes
         configuration.messagesPerSecond = messagesPerSecond
         configuration.slowConsumerTimeout = .milliseconds(slowConsumerMs)
+        configuration.access.allowedOrigins = allowedOrigins
+        configuration.access.token = effectiveToken
+        configuration.access.maxConnections = maxConnections
         return configuration
     }
+
+    /// `--token`, or else the `TICKER_TOKEN` environment variable.
+    var effectiveToken: String? { token ?? ProcessInfo.processInfo.environment["TICKER_TOKEN"] }
 
     func makeServer(host: String, port: Int, logger: Logger) throws -> TickerServer {
         let assets: Foundation.Data

@@ -45,8 +45,12 @@ struct Watch: AsyncParsableCommand {
         }
         let model = DashboardModel(url: feed.url, now: WallClock.nowMicroseconds())
         if let failure = await InteractiveDashboard(client: client, model: model, palette: display.effectivePalette).run() {
-            writeError("ticker watch: cannot reach \(feed.url): \(failure)")
-            writeError("Is the server running? Start one with: swift run ticker serve")
+            if failure.hasPrefix("the server refused access") {
+                writeError("ticker watch: \(feed.url): \(failure)")
+            } else {
+                writeError("ticker watch: cannot reach \(feed.url): \(failure)")
+                writeError("Is the server running? Start one with: swift run ticker serve")
+            }
             throw ExitCode(1)
         }
     }

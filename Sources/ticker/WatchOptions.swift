@@ -23,6 +23,7 @@ extension Palette: ExpressibleByArgument {}
 struct FeedOptions: ParsableArguments {
     @Option(help: "The server's WebSocket URL.") var url = "ws://127.0.0.1:8080/ws"
     @Option(help: "Comma-separated symbols to subscribe to, or * for all.") var symbols = "*"
+    @Option(help: "The server's token, sent as a bearer header; also TICKER_TOKEN.") var token: String?
 
     var symbolList: [String] {
         symbols.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
@@ -38,6 +39,10 @@ struct FeedOptions: ParsableArguments {
     }
 
     func clientConfiguration() throws -> FeedClient.Configuration {
-        FeedClient.Configuration(url: try WebSocketURL(url), symbols: symbolList)
+        var configuration = FeedClient.Configuration(url: try WebSocketURL(url), symbols: symbolList)
+        if let token = token ?? ProcessInfo.processInfo.environment["TICKER_TOKEN"] {
+            configuration.headers = [("Authorization", "Bearer \(token)")]
+        }
+        return configuration
     }
 }

@@ -22,7 +22,7 @@ struct BrowserDashboardTests {
             #expect(page.components(separatedBy: "<script").count == 2, "one script, loaded from a file")
             let script = try await server.get("/app.js").body
             for api in [
-                "new WebSocket(url, PROTOCOL)", "onopen", "onmessage", "onerror", "onclose", ".send(", ".close(1000", "readyState",
+                "new WebSocket(socketURL, PROTOCOL)", "onopen", "onmessage", "onerror", "onclose", ".send(", ".close(1000", "readyState",
                 "bufferedAmount", "ws.protocol",
             ] {
                 #expect(script.contains(api), "the page uses \(api)")

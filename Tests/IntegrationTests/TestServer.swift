@@ -57,16 +57,20 @@ struct TestServer {
 
     /// Opens a WebSocket to this server; the connection is aborted if the test is still using it after `timeout`.
     func connect(
-        protocols: [String] = [TickerProtocol.name], receiveBufferSize: Int? = nil, timeout: Duration = .seconds(20)
+        protocols: [String] = [TickerProtocol.name], headers: [(String, String)] = [], query: String = "", receiveBufferSize: Int? = nil,
+        timeout: Duration = .seconds(20)
     ) async throws -> TestSocket {
         let connection = try await WebSocketConnection.connect(
-            to: url, protocols: protocols, receiveBufferSize: receiveBufferSize)
+            to: try WebSocketURL("ws://127.0.0.1:\(port)/ws\(query)"), protocols: protocols, headers: headers,
+            receiveBufferSize: receiveBufferSize)
         return TestSocket(connection: connection, timeout: timeout)
     }
 
     /// A GET against this server.
-    func get(_ path: String) async throws -> (status: Int, headers: [(String, String)], body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: http + path), timeout: .seconds(20))
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, headers: [(String, String)], body: String) {
+        var request = HTTPClientRequest(url: http + path)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
         let body = try await response.body.collect(upTo: 4 << 20)
         return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, String(buffer: body))
     }

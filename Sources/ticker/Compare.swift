@@ -56,22 +56,17 @@ struct Compare: AsyncParsableCommand {
         } else {
             var logger = Logger(label: "ticker.compare")
             logger.logLevel = .error
-            let server = try feed.makeServer(host: "127.0.0.1", port: 0, logger: logger)
-            let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let group = ServiceGroup(services: server.makeServices { portContinuation.yield($0) }, logger: logger)
-            let serverTask = Task { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw ExitCode(1) }
+            let embedded = try await EmbeddedServer.start(
+                feed.makeServer(host: "127.0.0.1", port: 0, logger: logger), logger: logger)
             do {
                 result = try await Comparison(
-                    host: "127.0.0.1", port: port, symbols: watched, duration: .seconds(duration), pollIntervals: intervals
+                    host: "127.0.0.1", port: embedded.port, symbols: watched, duration: .seconds(duration), pollIntervals: intervals
                 ).run(progress: report)
             } catch {
-                await group.triggerGracefulShutdown()
+                await embedded.stop()
                 throw error
             }
-            await group.triggerGracefulShutdown()
-            _ = try? await serverTask.value
+            await embedded.stop()
         }
         switch format {
         case .table:

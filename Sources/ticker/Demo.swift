@@ -20,13 +20,9 @@ struct Demo: AsyncParsableCommand {
         var logger = Logger(label: "ticker.serve") { relay.handler(label: $0) }
         logger.logLevel = .info
         let server = try feed.makeServer(host: "127.0.0.1", port: 0, logger: logger)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(services: server.makeServices { portContinuation.yield($0) }, logger: logger)
-        let serverTask = Task { try await group.run() }
-        var portIterator = ports.makeAsyncIterator()
-        guard let port = await portIterator.next() else { throw ExitCode(1) }
+        let embedded = try await EmbeddedServer.start(server, logger: logger)
 
-        let url = "ws://127.0.0.1:\(port)/ws"
+        let url = "ws://127.0.0.1:\(embedded.port)/ws"
         var model = DashboardModel(url: url, now: WallClock.nowMicroseconds())
         model.server = ServerPaneState(url: url)
         let stats = server.stats
@@ -49,8 +45,7 @@ struct Demo: AsyncParsableCommand {
                 },
             ])
         let failure = await dashboard.run()
-        await group.triggerGracefulShutdown()
-        _ = try? await serverTask.value
+        await embedded.stop()
         if let failure {
             writeError("ticker demo: the dashboard could not reach its own server: \(failure)")
             throw ExitCode(1)

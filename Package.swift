@@ -91,13 +91,11 @@ let package = Package(
         .target(
             name: "TickerCompare",
             dependencies: [
-                "TickerCore", "TickerClient", "TickerServer",
+                "TickerCore", "TickerClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

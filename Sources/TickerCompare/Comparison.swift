@@ -143,8 +143,3 @@ public struct ComparisonError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}

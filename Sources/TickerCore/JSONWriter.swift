@@ -62,6 +62,12 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    public mutating func boolean(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: Array((value ? "true" : "false").utf8))
+        needsComma = true
+    }
+
     public mutating func null() {
         separate()
         bytes.append(contentsOf: Array("null".utf8))

@@ -7,4 +7,11 @@ public enum WallClock {
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
     }
+
+    /// `18:21:05` (UTC) for a time in microseconds since the epoch.
+    public static func timeOfDay(microseconds: Int64) -> String {
+        let seconds = (microseconds / 1_000_000) % 86_400
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+    }
 }

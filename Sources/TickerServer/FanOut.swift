@@ -295,11 +295,3 @@ final class FanOut: Service, Sendable {
         for poll in polls { poll.continuation.resume(returning: nil) }
     }
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

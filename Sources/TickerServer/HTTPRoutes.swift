@@ -76,7 +76,7 @@ struct HTTPRoutes {
         var writer = JSONWriter(capacity: 100 * fanOut.catalog.count)
         writer.beginObject()
         writer.key("simulated")
-        writer.raw(Array("true".utf8))
+        writer.boolean(true)
         writer.key("symbols")
         writer.beginArray()
         for info in fanOut.catalog.symbols {

@@ -59,11 +59,7 @@ enum Formatting {
     }
 
     /// `18:21:05` (UTC) from microseconds since the epoch.
-    static func clock(microseconds: Int64) -> String {
-        let seconds = (microseconds / 1_000_000) % 86_400
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
-    }
+    static func clock(microseconds: Int64) -> String { WallClock.timeOfDay(microseconds: microseconds) }
 
     /// Right-aligns `text` in `width` cells.
     static func right(_ text: String, _ width: Int) -> String {

@@ -45,7 +45,7 @@ enum JSONLines {
                     $0.key("reason")
                     $0.string(reason)
                     $0.key("wasClean")
-                    $0.raw(Array((wasClean ? "true" : "false").utf8))
+                    $0.boolean(wasClean)
                 }
             ]
         case .reconnectScheduled(let attempt, let delay):
@@ -54,7 +54,7 @@ enum JSONLines {
                     $0.key("attempt")
                     $0.integer(attempt)
                     $0.key("delayMs")
-                    $0.integer(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+                    $0.integer(delay.milliseconds)
                 }
             ]
         case .message(let message, let receivedAt, _):

@@ -38,9 +38,7 @@ private struct RelayLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let seconds = WallClock.nowMicroseconds() / 1_000_000 % 86_400
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let time = "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+        let time = WallClock.timeOfDay(microseconds: WallClock.nowMicroseconds())
         relay.emit("\(time) \(event.level) \(event.message)")
     }
 }

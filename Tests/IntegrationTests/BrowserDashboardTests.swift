@@ -135,7 +135,7 @@ final class HeadlessChromium {
         writer.key("expression")
         writer.string(expression)
         writer.key("returnByValue")
-        writer.raw(Array("true".utf8))
+        writer.boolean(true)
         writer.endObject()
         writer.endObject()
         connection.send(String(decoding: writer.bytes, as: UTF8.self))

@@ -99,10 +99,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `ticker bench`: a fan-out load generator (bare NIO clients, per-event-loop tallies) and its report.
+        .target(
+            name: "TickerBench",
+            dependencies: [
+                "TickerCore", "TickerClient",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ticker",
             dependencies: [
-                "TickerAssets", "TickerCore", "TickerServer", "TickerClient", "TickerUI", "TickerTerminal", "TickerCompare",
+                "TickerAssets", "TickerCore", "TickerServer", "TickerClient", "TickerUI", "TickerTerminal", "TickerCompare", "TickerBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

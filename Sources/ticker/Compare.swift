@@ -22,7 +22,7 @@ struct Compare: AsyncParsableCommand {
     @Option(name: .customLong("poll-interval"), help: "Short-polling interval in ms; repeat to compare several.")
     var pollIntervals: [Int] = []
     @Option(help: "Comma-separated symbols every style watches.") var symbols = "AAPL,MSFT,NVDA,TSLA,AMZN"
-    @Option(help: "Output: table or json.") var format: CompareFormat = .table
+    @Option(help: "Output: table or json.") var format: ReportFormat = .table
     @OptionGroup var feed: ServerOptions
 
     func validate() throws {
@@ -77,8 +77,4 @@ struct Compare: AsyncParsableCommand {
             writeLine(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
     }
-}
-
-enum CompareFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
 }

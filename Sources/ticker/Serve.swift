@@ -19,6 +19,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
+        raiseDescriptorLimit()
         let server = try feed.makeServer(host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"))
         let host = listen.host
         try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in

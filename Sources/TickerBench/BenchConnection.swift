@@ -1,0 +1,113 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+import TickerCore
+
+/// Where the run is: frames count towards the report only while it measures.
+final class BenchPhase: Sendable {
+    enum Value: Int { case warmingUp = 0, measuring = 1, finished = 2 }
+    private let value = Atomic<Int>(Value.warmingUp.rawValue)
+    var current: Value { Value(rawValue: value.load(ordering: .relaxed)) ?? .finished }
+    func set(_ phase: Value) { value.store(phase.rawValue, ordering: .relaxed) }
+}
+
+/// One load-generator connection: a bare NIO WebSocket client whose frame handler scans each `quotes` frame on the
+/// event loop and counts it in that loop's tally. No task, stream or lock per frame.
+enum BenchConnection {
+    struct Refused: Error, CustomStringConvertible {
+        var description: String { "the server refused the WebSocket upgrade" }
+    }
+
+    /// Connects, upgrades with subprotocol `ticker.v1`, then sends `subscribe` (if any); returns the channel.
+    static func open(
+        host: String, port: Int, target: String, subscribe: String?, tally: NIOLoopBound<LoopTally>, phase: BenchPhase,
+        on eventLoop: any EventLoop, timeout: TimeAmount
+    ) async throws -> any Channel {
+        let head = HTTPRequestHead(
+            version: .http1_1, method: .GET, uri: target,
+            headers: HTTPHeaders([("Host", "\(host):\(port)"), ("Sec-WebSocket-Protocol", TickerProtocol.name)]))
+        let (channel, upgraded) = try await ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(maxFrameSize: 1 << 24) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                BenchFrameHandler(tally: tally.value, phase: phase, subscribe: subscribe))
+                            return true
+                        }
+                    }
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(
+                        upgradeConfiguration: .init(upgradeRequestHead: head, upgraders: [upgrader]) { channel in
+                            channel.eventLoop.makeSucceededFuture(false)
+                        })
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return (channel, try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline))
+                }
+            }
+        guard try await upgraded.get() else {
+            try? await channel.close()
+            throw Refused()
+        }
+        return channel
+    }
+}
+
+/// Counts `quotes` frames, answers pings, and notes a disconnect the run did not ask for.
+private final class BenchFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let tally: LoopTally
+    private let phase: BenchPhase
+    private var subscribe: String?
+    private var lastSeq: UInt64?
+
+    init(tally: LoopTally, phase: BenchPhase, subscribe: String?) {
+        self.tally = tally
+        self.phase = phase
+        self.subscribe = subscribe
+    }
+
+    /// Subscribes once the welcome arrived: by then the upgrade has removed the HTTP handlers from the pipeline.
+    private func subscribeAfterWelcome(context: ChannelHandlerContext) {
+        guard let message = subscribe else { return }
+        subscribe = nil
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(string: message))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            let receivedAt = WallClock.nowMicroseconds()
+            guard let scan = frame.data.withUnsafeReadableBytes({ QuotesFrameScan.scan($0) }) else {
+                tally.otherFrameReceived()
+                subscribeAfterWelcome(context: context)
+                return
+            }
+            tally.frameReceived(scan, receivedAt: receivedAt, previousSeq: lastSeq, measuring: phase.current == .measuring)
+            lastSeq = scan.seq
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.data)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if phase.current != .finished { tally.disconnected() }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

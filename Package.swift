@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -49,6 +50,9 @@ let package = Package(
                 "TickerCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,6 +72,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -112,6 +117,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz target for client input (messages and polling queries), shared by the fuzzer and the regression tests.
+        .target(name: "TickerFuzzing", dependencies: ["TickerCore"], swiftSettings: swiftSettings),
+        // libFuzzer driver (built with -sanitize=fuzzer -DFUZZING by .ci/fuzz); otherwise it replays input files.
+        .executableTarget(name: "TickerFuzzer", dependencies: ["TickerFuzzing"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "ticker",
             dependencies: [
@@ -120,21 +129,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TickerCoreTests",
             dependencies: [
-                "TickerCore", "TickerAssets",
+                "TickerCore", "TickerAssets", "TickerFuzzing",
                 .product(name: "Collections", package: "swift-collections"),
             ],
+            exclude: ["FuzzInputs"],
             swiftSettings: swiftSettings
         ),
         // Unit tests of the dashboard's update and view on the cell grid: no terminal.
         .testTarget(
             name: "TickerUITests",
             dependencies: ["TickerUI", "TickerClient", "TickerCore", "TickerAssets"],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         // The real thing: the server on an ephemeral loopback port, real WebSocket and HTTP clients, the built binary
@@ -152,6 +164,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 import TickerCore
@@ -15,6 +16,8 @@ public final class FeedClient: Sendable {
         public var backoff = Backoff()
         /// Extra handshake headers (`Authorization: Bearer ...`).
         public var headers: [(String, String)] = []
+        /// TLS settings for `wss://` (trust roots); nil trusts the system's certificate authorities.
+        public var tls: TLSConfiguration?
         /// When the very first connection fails, give up instead of retrying (what a user who mistyped a URL wants).
         public var failFastOnFirstConnect = true
 
@@ -110,7 +113,8 @@ public final class FeedClient: Sendable {
             setReadyState(.connecting)
             let connection: WebSocketConnection
             do {
-                connection = try await WebSocketConnection.connect(to: configuration.url, headers: configuration.headers)
+                connection = try await WebSocketConnection.connect(
+                    to: configuration.url, headers: configuration.headers, tls: configuration.tls)
             } catch {
                 setReadyState(.closed)
                 let description = "\(error)"

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 import TickerCore
@@ -40,11 +41,18 @@ public final class WebSocketConnection: Sendable {
     /// - Parameters:
     ///   - protocols: subprotocols to offer (`Sec-WebSocket-Protocol`); empty offers none.
     ///   - receiveBufferSize: the socket's `SO_RCVBUF`, to make a deliberately slow reader in tests.
+    ///   - tls: for `wss://` URLs; nil trusts the system's certificate authorities.
     public static func connect(
         to url: WebSocketURL, protocols: [String] = [TickerProtocol.name], headers: [(String, String)] = [],
         maxFrameSize: Int = 1 << 24, receiveBufferSize: Int? = nil, connectTimeout: TimeAmount = .seconds(5),
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        tls: TLSConfiguration? = nil, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> WebSocketConnection {
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = url.secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
+        } catch {
+            throw WebSocketConnectError.unreachable(host: url.host, port: url.port, underlying: "TLS set-up failed: \(error)")
+        }
         let flags = ConnectionFlags()
         let (events, continuation) = AsyncStream.makeStream(of: WebSocketEvent.self)
         var bootstrap = ClientBootstrap(group: eventLoopGroup).connectTimeout(connectTimeout)
@@ -61,6 +69,12 @@ public final class WebSocketConnection: Sendable {
         do {
             (channel, upgrade) = try await bootstrap.connect(host: url.host, port: url.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        // SNI and name checks use the host name; for an IP address NIOSSL checks the certificate's IP SAN.
+                        let isAddress = (try? SocketAddress(ipAddress: url.host, port: 0)) != nil
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : url.host))
+                    }
                     let recorder = NIOLoopBound(HandshakeRecorder(), eventLoop: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(recorder.value)
                     let upgrader = NIOTypedWebSocketClientUpgrader<Outcome>(maxFrameSize: maxFrameSize) { channel, response in

@@ -4,21 +4,23 @@ public struct WebSocketURL: Hashable, Sendable, CustomStringConvertible {
     public var port: Int
     /// Path and query, as sent in the request line (`/ws?token=...`).
     public var target: String
+    /// `wss://`: the connection runs over TLS.
+    public var secure: Bool
 
-    /// Parses `text`; only `ws://` is supported here (TLS is not part of this client yet).
+    /// Parses `ws://` or `wss://` (TLS) `text`.
     public init(_ text: String) throws(WebSocketURLError) {
-        guard text.hasPrefix("ws://") else {
-            if text.hasPrefix("wss://") {
-                throw WebSocketURLError(message: "wss:// (TLS) is not supported by this client yet; use ws://")
-            }
-            throw WebSocketURLError(message: "\"\(text)\" is not a ws:// URL (example: ws://127.0.0.1:8080/ws)")
+        let secure = text.hasPrefix("wss://")
+        guard secure || text.hasPrefix("ws://") else {
+            throw WebSocketURLError(
+                message: "\"\(text)\" is not a ws:// or wss:// URL (example: ws://127.0.0.1:8080/ws)")
         }
-        let rest = text.dropFirst("ws://".count)
+        self.secure = secure
+        let rest = text.dropFirst(secure ? "wss://".count : "ws://".count)
         let authority = rest.prefix(while: { $0 != "/" && $0 != "?" })
         var target = String(rest.dropFirst(authority.count))
         if target.isEmpty || target.hasPrefix("?") { target = "/" + target }
         var host = String(authority)
-        var port = 80
+        var port = secure ? 443 : 80
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { throw WebSocketURLError(message: "bad IPv6 host in \"\(text)\"") }
             let after = host[host.index(after: close)...]
@@ -45,10 +47,10 @@ public struct WebSocketURL: Hashable, Sendable, CustomStringConvertible {
     /// The value of the `Host` header.
     public var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
-    public var description: String { "ws://\(hostHeader)\(target)" }
+    public var description: String { "\(secure ? "wss" : "ws")://\(hostHeader)\(target)" }
 }
 
 /// Why a URL could not be used.

@@ -18,6 +18,8 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable {
     case unknownSymbol = "unknown_symbol"
     /// Too many client messages per second; the connection is closed with 1008 next.
     case rateLimited = "rate_limited"
+    /// A `subscribe` that would exceed the server's per-connection subscription limit; nothing changed.
+    case tooManySubscriptions = "too_many_subscriptions"
 }
 
 /// The `id` of a client `ping`, echoed in the `pong`: a number or a string, as the client chose.

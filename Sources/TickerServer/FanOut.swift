@@ -30,6 +30,8 @@ final class FanOut: Service, Sendable {
         /// `groups` as the fan-out reads it, rebuilt after membership changes.
         var groupsSnapshot: [(set: SymbolSet, members: [ClientConnection])]? = []
         var longPolls: [Int: LongPoll] = [:]
+        /// `/api/quotes/poll` requests being answered (waiting or not), for `maxConcurrentLongPolls`.
+        var longPollsInFlight = 0
         /// Open Server-Sent Events streams (they count against `--max-connections` too).
         var streams = 0
         var shuttingDown = false
@@ -173,9 +175,18 @@ final class FanOut: Service, Sendable {
     /// Applies a subscribe or unsubscribe and queues `subscribed`, the `snapshot` of added symbols and any error.
     func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String]) {
         let selection = SymbolSelection(names: names, in: catalog)
+        let limit = configuration.maxSubscriptionsPerClient
         let summary = state.withLock { state -> String in
             let old = connection.subscriptions
             let new = subscribe ? old.union(selection.known) : old.subtracting(selection.known)
+            if subscribe, new.count > limit, new.count > old.count {
+                let refusal = ServerMessage.error(
+                    code: .tooManySubscriptions,
+                    message: "subscribing would hold \(new.count) symbols; this server allows \(limit) per connection; nothing changed",
+                    symbols: nil)
+                connection.send(refusal)
+                return "refused: \(new.count) symbols is over the limit of \(limit)"
+            }
             var messages: [ServerMessage] = [.subscribed(symbols: new.map { catalog.symbols[$0].symbol })]
             let added = new.subtracting(old)
             if !added.isEmpty {
@@ -235,6 +246,19 @@ final class FanOut: Service, Sendable {
     /// Waits until a tick after `since` changes one of `symbols` (nil `since` = the current seq), or `timeout` passes
     /// (nil). Returns the latest state of the changed symbols. A `since` ahead of the feed (the server restarted since
     /// the client saw it) is answered at once with the state of every symbol asked for.
+    /// Counts a long poll in, unless `maxConcurrentLongPolls` are already waiting; `finishLongPoll` counts it out.
+    func admitLongPoll() -> Bool {
+        state.withLock { state in
+            guard state.longPollsInFlight < configuration.maxConcurrentLongPolls else { return false }
+            state.longPollsInFlight += 1
+            return true
+        }
+    }
+
+    func finishLongPoll() {
+        state.withLock { $0.longPollsInFlight -= 1 }
+    }
+
     func longPoll(symbols: SymbolSet, since: UInt64?, timeout: Duration) async -> QuoteSnapshot? {
         let id = state.withLock { state -> Int in
             state.nextID += 1

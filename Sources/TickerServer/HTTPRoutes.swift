@@ -18,6 +18,8 @@ struct HTTPRoutes {
         }
         router.get("/api/quotes/poll") { request, _ in
             let query = try parse(request)
+            guard fanOut.admitLongPoll() else { return tooManyLongPolls() }
+            defer { fanOut.finishLongPoll() }
             guard
                 let snapshot = await fanOut.longPoll(
                     symbols: query.symbols, since: query.since, timeout: .milliseconds(query.timeoutMs))
@@ -55,6 +57,21 @@ struct HTTPRoutes {
             writer.endObject()
             throw BadRequest(body: writer.bytes)
         }
+    }
+
+    /// 503 with `Retry-After`: the server already holds `maxConcurrentLongPolls` long polls.
+    private func tooManyLongPolls() -> Response {
+        let limit = fanOut.configuration.maxConcurrentLongPolls
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.string("too_many_long_polls")
+        writer.key("message")
+        writer.string("this server answers at most \(limit) long polls at once; retry shortly")
+        writer.endObject()
+        var response = json(writer.bytes, status: .serviceUnavailable)
+        response.headers[.retryAfter] = "1"
+        return response
     }
 
     private func quotesBody(_ snapshot: FanOut.QuoteSnapshot) -> [UInt8] {

@@ -1,9 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import TickerCore
 import UnixSignals
@@ -17,6 +20,7 @@ public struct TickerServer: Sendable {
     let catalog: SymbolCatalog
     let webDirectory: String
     let logger: Logger
+    let tlsConfiguration: TLSConfiguration?
 
     /// - Parameters:
     ///   - assetsJSON: the bytes of `symbols.json`.
@@ -26,6 +30,29 @@ public struct TickerServer: Sendable {
         self.catalog = try SymbolCatalog(assetsJSON: assetsJSON, count: configuration.symbolCount)
         self.webDirectory = webDirectory.path
         self.logger = logger
+        self.tlsConfiguration = try configuration.tls.map(Self.loadTLS)
+    }
+
+    /// Why the TLS files could not be used.
+    public struct TLSSetupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private static func loadTLS(_ files: TickerServerConfiguration.TLSFiles) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(files.certificateChainPath)
+        } catch {
+            throw TLSSetupError(description: "cannot read a PEM certificate chain from \(files.certificateChainPath): \(error)")
+        }
+        guard !chain.isEmpty else { throw TLSSetupError(description: "no certificate in \(files.certificateChainPath)") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+        } catch {
+            throw TLSSetupError(description: "cannot read a PEM private key from \(files.privateKeyPath): \(error)")
+        }
+        return .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 
     /// Runs until graceful shutdown (one of `signals`, or the surrounding task group's). `onListening` gets the bound
@@ -34,7 +61,7 @@ public struct TickerServer: Sendable {
         gracefulShutdownSignals signals: [UnixSignal] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         var groupConfiguration = ServiceGroupConfiguration(
-            services: makeServices(onListening: onListening), gracefulShutdownSignals: signals, cancellationSignals: [],
+            services: try makeServices(onListening: onListening), gracefulShutdownSignals: signals, cancellationSignals: [],
             logger: logger)
         // Sockets get 1001 and `closeTimeout` to answer; whatever is still running after this is cancelled.
         groupConfiguration.maximumGracefulShutdownDuration = configuration.closeTimeout + .milliseconds(500)
@@ -43,16 +70,16 @@ public struct TickerServer: Sendable {
 
     /// The feed, the HTTP/WebSocket application and the fan-out, in the order a `ServiceGroup` must run them: it shuts
     /// services down in reverse, so the fan-out closes every socket with 1001 before the application stops.
-    public func makeServices(onListening: @escaping @Sendable (Int) async -> Void) -> [any Service] {
+    public func makeServices(onListening: @escaping @Sendable (Int) async -> Void) throws -> [any Service] {
         let simulator = PriceSimulator(catalog: catalog, seed: configuration.seed, activity: configuration.activity)
         let fanOut = FanOut(
             catalog: catalog, initialQuotes: simulator.quotes, configuration: configuration,
             metrics: ServerMetrics(stats: stats), logger: logger)
         let feed = PriceFeed(simulator: simulator, interval: configuration.tickInterval, fanOut: fanOut)
-        return [feed, makeApplication(fanOut: fanOut, onListening: onListening), fanOut]
+        return [feed, try makeApplication(fanOut: fanOut, onListening: onListening), fanOut]
     }
 
-    private func makeApplication(fanOut: FanOut, onListening: @escaping @Sendable (Int) async -> Void) -> some Service {
+    private func makeApplication(fanOut: FanOut, onListening: @escaping @Sendable (Int) async -> Void) throws -> some Service {
         let router = Router()
         let (webDirectory, serverLogger) = (self.webDirectory, self.logger)
         let access = configuration.access
@@ -65,9 +92,7 @@ public struct TickerServer: Sendable {
         let wsConfiguration = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxMessageBytes, autoPing: .enabled(timePeriod: configuration.pingInterval),
             closeTimeout: configuration.closeTimeout)
-        return Application(
-            router: router,
-            server: .http1WebSocketUpgrade(
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
                 configuration: .init(http1: .init(additionalChannelHandlers: [FailedUpgradeDecorator()]), ws: wsConfiguration)
             ) { head, channel, logger in
                 let offered = head.headerFields[values: .secWebSocketProtocol]
@@ -84,7 +109,10 @@ public struct TickerServer: Sendable {
                             .run(inbound: inbound, outbound: outbound, refusal: refusal)
                     }
                 }
-            },
+            }
+        return Application(
+            router: router,
+            server: try tlsConfiguration.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ticker"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: serverLogger)

@@ -31,8 +31,25 @@ public struct TickerServerConfiguration: Sendable {
     public var closeTimeout: Duration = .seconds(1)
     /// Long-poll timeout bounds.
     public var pollLimits = PollingQuery.Limits()
+    /// Long polls waiting at once; one more is answered 503 `too_many_long_polls`.
+    public var maxConcurrentLongPolls = 1000
+    /// Symbols one WebSocket client may be subscribed to (`*` counts every symbol); a `subscribe` that would exceed it
+    /// is refused with `too_many_subscriptions` and changes nothing.
+    public var maxSubscriptionsPerClient = 10_000
     /// Origin allow-list, token and connection limit (all off by default).
     public var access = AccessPolicy()
+    /// PEM files for TLS (`wss://` and `https://`); nil serves plain `ws://` and `http://`.
+    public var tls: TLSFiles?
+
+    /// A certificate chain and its private key, both PEM.
+    public struct TLSFiles: Sendable, Hashable {
+        public var certificateChainPath: String
+        public var privateKeyPath: String
+        public init(certificateChainPath: String, privateKeyPath: String) {
+            self.certificateChainPath = certificateChainPath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
 
     public init() {}
 }

@@ -13,7 +13,7 @@ struct EmbeddedServer {
     /// Starts `server` (configured with port 0) and returns once it listens.
     static func start(_ server: TickerServer, logger: Logger) async throws -> EmbeddedServer {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(services: server.makeServices { portContinuation.yield($0) }, logger: logger)
+        let group = ServiceGroup(services: try server.makeServices { portContinuation.yield($0) }, logger: logger)
         let task = Task {
             defer { portContinuation.finish() }
             try await group.run()

@@ -16,14 +16,18 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var listen: ListenOptions
     @OptionGroup var feed: ServerOptions
+    @OptionGroup var tls: TLSOptions
     @OptionGroup var log: LogOptions
 
     func run() async throws {
         raiseDescriptorLimit()
-        let server = try feed.makeServer(host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"))
+        let server = try feed.makeServer(
+            host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"), tls: tls.files)
         let host = listen.host
+        let secure = tls.files != nil
         try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
-            writeLine("ticker: serving simulated quotes on ws://\(host):\(port)/ws (dashboard http://\(host):\(port)/)")
+            let (ws, http) = secure ? ("wss", "https") : ("ws", "http")
+            writeLine("ticker: serving simulated quotes on \(ws)://\(host):\(port)/ws (dashboard \(http)://\(host):\(port)/)")
         }
     }
 }

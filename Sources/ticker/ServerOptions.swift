@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TickerAssets
+import TickerCore
 import TickerServer
 
 /// Where `ticker serve` listens.
@@ -10,6 +11,30 @@ struct ListenOptions: ParsableArguments {
     @Option(help: "Port to bind; 0 picks a free one.") var port = 8080
 
     func validate() throws {
+    }
+}
+
+/// `--tls-cert` and `--tls-key`: serve `wss://` and `https://`.
+struct TLSOptions: ParsableArguments {
+    @Option(help: "PEM certificate chain: serve wss:// and https:// (needs --tls-key).") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+
+    func validate() throws {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil):
+            break
+        case (let cert?, let key?):
+            for (flag, path) in [("--tls-cert", cert), ("--tls-key", key)] where !FileManager.default.isReadableFile(atPath: path) {
+                throw ValidationError("\(flag): cannot read \(path)")
+            }
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+    }
+
+    var files: TickerServerConfiguration.TLSFiles? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return .init(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
     }
 }
 
@@ -23,7 +48,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seed of the price simulator; the same seed replays the same ticks.") var seed: UInt64 = 1
     @Option(name: .customLong("heartbeat-ms"), help: "Send a heartbeat to a client sent nothing for this long.")
     var heartbeatMs = 5000
-    @Option(name: .customLong("ping-interval-ms"), help: "WebSocket ping period; a peer silent for a period is closed.")
+    @Option(name: .customLong("ping-interval-ms"), help: "WebSocket ping period, also the pong timeout: a peer that has not answered by the next ping is closed (1001).")
     var pingIntervalMs = 15000
     @Option(help: "Largest client message in bytes; larger closes with 1009.") var maxMessageBytes = 65536
     @Option(help: "Client messages allowed per second; more gets rate_limited, then close 1008.")
@@ -35,6 +60,14 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A token clients must present (bearer header or ?token=); also TICKER_TOKEN. Missing or wrong: 4401/401.")
     var token: String?
     @Option(help: "Most WebSocket connections and event streams at once; more get 4503/503.") var maxConnections: Int?
+    @Option(help: "Symbols one WebSocket client may subscribe to (* counts all); more gets too_many_subscriptions.")
+    var maxSubscriptions = 10_000
+    @Option(name: .customLong("long-poll-timeout-ms"), help: "Long-poll wait when the request gives no timeoutMs.")
+    var longPollTimeoutMs = 25_000
+    @Option(name: .customLong("long-poll-max-timeout-ms"), help: "Largest timeoutMs a long poll may ask for; more is a 400.")
+    var longPollMaxTimeoutMs = 60_000
+    @Option(help: "Long polls answered at once; more get 503 too_many_long_polls with Retry-After.")
+    var maxLongPolls = 1000
 
     func validate() throws {
         guard (1...60_000).contains(tickMs) else { throw ValidationError("--tick-ms must be from 1 to 60000, got \(tickMs)") }
@@ -47,6 +80,14 @@ struct ServerOptions: ParsableArguments {
         }
         guard maxMessageBytes >= 256 else { throw ValidationError("--max-message-bytes must be at least 256") }
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
+        guard maxSubscriptions >= 1 else { throw ValidationError("--max-subscriptions must be at least 1") }
+        guard maxLongPolls >= 1 else { throw ValidationError("--max-long-polls must be at least 1") }
+        guard (1...3_600_000).contains(longPollMaxTimeoutMs) else {
+            throw ValidationError("--long-poll-max-timeout-ms must be from 1 to 3600000, got \(longPollMaxTimeoutMs)")
+        }
+        guard (0...longPollMaxTimeoutMs).contains(longPollTimeoutMs) else {
+            throw ValidationError("--long-poll-timeout-ms must be from 0 to --long-poll-max-timeout-ms (\(longPollMaxTimeoutMs)), got \(longPollTimeoutMs)")
+        }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let token = effectiveToken, token.isEmpty { throw ValidationError("--token must not be empty") }
     }
@@ -68,13 +109,18 @@ struct ServerOptions: ParsableArguments {
         configuration.access.allowedOrigins = allowedOrigins
         configuration.access.token = effectiveToken
         configuration.access.maxConnections = maxConnections
+        configuration.maxSubscriptionsPerClient = maxSubscriptions
+        configuration.pollLimits = .init(defaultTimeoutMs: longPollTimeoutMs, maxTimeoutMs: longPollMaxTimeoutMs)
+        configuration.maxConcurrentLongPolls = maxLongPolls
         return configuration
     }
 
     /// `--token`, or else the `TICKER_TOKEN` environment variable.
     var effectiveToken: String? { token ?? ProcessInfo.processInfo.environment["TICKER_TOKEN"] }
 
-    func makeServer(host: String, port: Int, logger: Logger) throws -> TickerServer {
+    func makeServer(
+        host: String, port: Int, logger: Logger, tls: TickerServerConfiguration.TLSFiles? = nil
+    ) throws -> TickerServer {
         let assets: Foundation.Data
         do {
             assets = try TickerAssets.symbolsJSON()
@@ -83,7 +129,13 @@ struct ServerOptions: ParsableArguments {
                 "cannot read symbols.json from \(TickerAssets.directory.path) (\(error.localizedDescription)); set TICKER_ASSETS to the Assets folder"
             )
         }
-        return try TickerServer(
-            configuration: configuration(host: host, port: port), assetsJSON: assets, webDirectory: TickerAssets.webDirectory, logger: logger)
+        var configuration = configuration(host: host, port: port)
+        configuration.tls = tls
+        do {
+            return try TickerServer(
+                configuration: configuration, assetsJSON: assets, webDirectory: TickerAssets.webDirectory, logger: logger)
+        } catch let error as TickerServer.TLSSetupError {
+            throw ValidationError(error.description)
+        }
     }
 }

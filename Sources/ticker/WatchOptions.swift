@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOSSL
 import TickerClient
 import TickerCore
 import TickerTerminal
@@ -24,6 +25,8 @@ struct FeedOptions: ParsableArguments {
     @Option(help: "The server's WebSocket URL.") var url = "ws://127.0.0.1:8080/ws"
     @Option(help: "Comma-separated symbols to subscribe to, or * for all.") var symbols = "*"
     @Option(help: "The server's token, sent as a bearer header; also TICKER_TOKEN.") var token: String?
+    @Option(help: "For wss:// URLs: a PEM file of the certificate authority (or self-signed certificate) to trust.")
+    var tlsCA: String?
 
     var symbolList: [String] {
         symbols.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
@@ -36,12 +39,22 @@ struct FeedOptions: ParsableArguments {
             throw ValidationError("--url: \(error)")
         }
         guard !symbolList.isEmpty else { throw ValidationError("--symbols needs at least one symbol, or *") }
+        if let tlsCA {
+            guard FileManager.default.isReadableFile(atPath: tlsCA) else {
+                throw ValidationError("--tls-ca: cannot read \(tlsCA)")
+            }
+        }
     }
 
     func clientConfiguration() throws -> FeedClient.Configuration {
         var configuration = FeedClient.Configuration(url: try WebSocketURL(url), symbols: symbolList)
         if let token = token ?? ProcessInfo.processInfo.environment["TICKER_TOKEN"] {
             configuration.headers = [("Authorization", "Bearer \(token)")]
+        }
+        if let tlsCA {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(tlsCA)
+            configuration.tls = tls
         }
         return configuration
     }

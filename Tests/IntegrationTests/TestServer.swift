@@ -32,7 +32,7 @@ struct TestServer {
             configuration: configuration, assetsJSON: TickerAssets.symbolsJSON(), webDirectory: TickerAssets.webDirectory,
             logger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(services: server.makeServices { portContinuation.yield($0) }, logger: logger)
+        let group = ServiceGroup(services: try server.makeServices { portContinuation.yield($0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 // If the server cannot start (say, the port is taken), end the wait for its port at once.

@@ -7,8 +7,9 @@ import TickerCore
 public enum ClientInputFuzzer {
     /// A small universe so that valid symbols are reachable by mutation.
     static let catalog: SymbolCatalog = {
-        let json = #"[{"symbol":"AAPL","name":"Apple","sector":"Tech","referencePrice":190,"annualVolatility":0.3,"annualDrift":0.05},"#
-            + #"{"symbol":"MSFT","name":"Microsoft","sector":"Tech","referencePrice":410,"annualVolatility":0.25,"annualDrift":0.05}]"#
+        let json =
+            #"{"symbols":[{"symbol":"AAPL","name":"Apple","sector":"Tech","referencePrice":190,"annualVolatility":0.3,"annualDrift":0.05},"#
+            + #"{"symbol":"MSFT","name":"Microsoft","sector":"Tech","referencePrice":410,"annualVolatility":0.25,"annualDrift":0.05}]}"#
         return try! SymbolCatalog(assetsJSON: Data(json.utf8), count: nil)
     }()
     static let limits = PollingQuery.Limits(defaultTimeoutMs: 25_000, maxTimeoutMs: 60_000)

@@ -86,6 +86,7 @@ final class FanOut: Service, Sendable {
         for (position, index) in tick.changed.enumerated() { positionInTick[index] = position }
         var encodedQuotes = [[UInt8]?](repeating: nil, count: tick.changed.count)
         var frames: [SymbolSet: (quotes: [Quote], payload: ByteBuffer)] = [:]
+        var toDrain: [ObjectIdentifier: [ClientConnection]] = [:]
         for group in groups {
             let content = group.set.intersection(changed)
             guard !content.isEmpty else { continue }
@@ -105,8 +106,15 @@ final class FanOut: Service, Sendable {
                 frame = (quotes, ByteBuffer(bytes: bytes))
                 frames[content] = frame
             }
-            for connection in group.members {
-                connection.enqueueTick(tick, quotes: frame.quotes, payload: frame.payload, groupSet: group.set, catalog: catalog)
+            for connection in group.members
+            where connection.enqueueTick(tick, quotes: frame.quotes, payload: frame.payload, groupSet: group.set, catalog: catalog) {
+                toDrain[ObjectIdentifier(connection.channel.eventLoop), default: []].append(connection)
+            }
+        }
+        // One task per event loop drains all of its connections: no per-connection wake-up or hop.
+        for connections in toDrain.values {
+            connections[0].channel.eventLoop.execute {
+                for connection in connections { connection.drain() }
             }
         }
     }
@@ -296,6 +304,8 @@ final class FanOut: Service, Sendable {
     }
 
     var connectionCount: Int { state.withLock { $0.connections.count } }
+    /// Open Server-Sent Events streams and long polls being answered.
+    var httpWaiters: (streams: Int, longPolls: Int) { state.withLock { ($0.streams, $0.longPollsInFlight) } }
     /// True once graceful shutdown began: long-lived HTTP responses (SSE) end.
     var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
     var seq: UInt64 { state.withLock { $0.book.seq } }

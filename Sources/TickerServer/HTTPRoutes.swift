@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Prometheus
+import Synchronization
 import TickerCore
 
 /// The HTTP side: the same data as the WebSocket, by polling and long polling, plus the page, health and metrics.
@@ -120,6 +121,13 @@ struct HTTPRoutes {
         writer.integer(fanOut.seq)
         writer.key("connections")
         writer.integer(fanOut.connectionCount)
+        writer.key("sessions")
+        writer.integer(fanOut.metrics.stats.sessions.load(ordering: .relaxed))
+        let waiters = fanOut.httpWaiters
+        writer.key("streams")
+        writer.integer(waiters.streams)
+        writer.key("longPolls")
+        writer.integer(waiters.longPolls)
         writer.key("uptimeMs")
         writer.integer((ContinuousClock.now - startedAt).milliseconds)
         writer.endObject()

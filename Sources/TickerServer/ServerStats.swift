@@ -14,6 +14,9 @@ public final class ServerStats: Sendable {
     public let connectionsBehind = Atomic<Int>(0)
     /// Connections closed with 1008 "slow consumer".
     public let slowConsumersClosed = Atomic<Int>(0)
+    /// WebSocket sessions still running (each a reader and a writer task), refused ones included: it returns to 0
+    /// once every client is gone, which is how the soak test sees that no task leaked.
+    public let sessions = Atomic<Int>(0)
 
     public init() {}
 

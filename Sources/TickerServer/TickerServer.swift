@@ -93,23 +93,23 @@ public struct TickerServer: Sendable {
             maxFrameSize: configuration.maxMessageBytes, autoPing: .enabled(timePeriod: configuration.pingInterval),
             closeTimeout: configuration.closeTimeout)
         let plain = HTTPServerBuilder.http1WebSocketUpgrade(
-                configuration: .init(http1: .init(additionalChannelHandlers: [FailedUpgradeDecorator()]), ws: wsConfiguration)
-            ) { head, channel, logger in
-                let offered = head.headerFields[values: .secWebSocketProtocol]
-                switch HandshakePolicy.decide(path: head.path, offeredProtocols: offered) {
-                case .refuse(let reason):
-                    logger.info("refused WebSocket handshake: \(reason)")
-                    return .dontUpgrade
-                case .accept(let echoProtocol):
-                    var headers = HTTPFields()
-                    if echoProtocol { headers[.secWebSocketProtocol] = TickerProtocol.name }
-                    let refusal = access.check(headers: head.headerFields, target: head.path)
-                    return .upgrade(headers) { inbound, outbound, _ in
-                        await WebSocketSession(fanOut: fanOut, channel: channel, logger: logger)
-                            .run(inbound: inbound, outbound: outbound, refusal: refusal)
-                    }
+            configuration: .init(http1: .init(additionalChannelHandlers: [FailedUpgradeDecorator()]), ws: wsConfiguration)
+        ) { head, channel, logger in
+            let offered = head.headerFields[values: .secWebSocketProtocol]
+            switch HandshakePolicy.decide(path: head.path, offeredProtocols: offered) {
+            case .refuse(let reason):
+                logger.info("refused WebSocket handshake: \(reason)")
+                return .dontUpgrade
+            case .accept(let echoProtocol):
+                var headers = HTTPFields()
+                if echoProtocol { headers[.secWebSocketProtocol] = TickerProtocol.name }
+                let refusal = access.check(headers: head.headerFields, target: head.path)
+                return .upgrade(headers) { inbound, outbound, _ in
+                    await WebSocketSession(fanOut: fanOut, channel: channel, logger: logger)
+                        .run(inbound: inbound, outbound: outbound, refusal: refusal)
                 }
             }
+        }
         return Application(
             router: router,
             server: try tlsConfiguration.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,

@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import TickerCore
 
 /// Runs one upgraded WebSocket: a reader that handles client messages and a writer that drains the connection's
@@ -17,6 +18,9 @@ struct WebSocketSession {
 
     /// Runs the session, or, when the access policy refused the handshake, closes at once saying why.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, refusal: AccessPolicy.Refusal?) async {
+        let stats = fanOut.metrics.stats
+        stats.sessions.add(1, ordering: .relaxed)
+        defer { stats.sessions.subtract(1, ordering: .relaxed) }
         if let refusal {
             await refuse(refusal, inbound: inbound, outbound: outbound)
             return
@@ -34,7 +38,7 @@ struct WebSocketSession {
         }
         let closeCode = await withTaskGroup(of: Int?.self) { group in
             group.addTask { await read(inbound, connection: connection) }
-            group.addTask { await write(outbound, connection: connection) }
+            group.addTask { await closeWhenAsked(outbound, connection: connection) }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
@@ -98,29 +102,18 @@ struct WebSocketSession {
         }
     }
 
-    /// Writes queued frames as the socket accepts them (each write waits under TCP backpressure), until a close is
-    /// sent or the connection goes away. Returns the close code it sent, if any.
-    private func write(_ outbound: WebSocketOutboundWriter, connection: ClientConnection) async -> Int? {
-        let metrics = fanOut.metrics
-        do {
-            for await _ in connection.wakeups {
-                while let next = connection.next() {
-                    switch next {
-                    case .frame(let payload, let conflatedTicks):
-                        let bytes = payload.readableBytes
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: payload)))
-                        connection.writeFinished()
-                        metrics.frameSent(bytes: bytes)
-                        if conflatedTicks > 0 { metrics.ticksConflated(conflatedTicks) }
-                    case .close(let code, let reason):
-                        logger.debug("closing", metadata: ["connection": "\(connection.id)", "code": "\(code)", "reason": "\(reason)"])
-                        try await outbound.close(code, reason: reason)
-                        return Int(UInt16(webSocketErrorCode: code))
-                    }
-                }
+    /// Sends the close frame once the connection asks for it (the frames themselves are written by the connection on
+    /// its event loop). Returns the close code it sent, if any.
+    private func closeWhenAsked(_ outbound: WebSocketOutboundWriter, connection: ClientConnection) async -> Int? {
+        for await _ in connection.wakeups {
+            guard let close = connection.closeToSend() else { continue }
+            logger.debug("closing", metadata: ["connection": "\(connection.id)", "code": "\(close.code)", "reason": "\(close.reason)"])
+            do {
+                try await outbound.close(close.code, reason: close.reason)
+            } catch {
+                logger.debug("close failed", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
             }
-        } catch {
-            logger.debug("writer ended", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
+            return Int(UInt16(webSocketErrorCode: close.code))
         }
         return nil
     }

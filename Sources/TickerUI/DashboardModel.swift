@@ -36,6 +36,8 @@ public struct DashboardModel: Sendable, Hashable {
     public var status: String?
     /// Present in `ticker demo`: the server running beside the dashboard.
     public var server: ServerPaneState?
+    /// How long the view takes to draw a frame, smoothed (microseconds); nil until the first frame was timed.
+    public var viewMicroseconds: Double?
 
     public init(url: String, now: Int64 = 0, width: Int = 80, height: Int = 24) {
         self.url = url
@@ -71,6 +73,8 @@ public enum DashboardMessage: Sendable, Hashable {
     case serverLog(String)
     /// SIGINT or SIGTERM: quit whatever the screen is showing.
     case interrupt
+    /// The view took this long to draw the last frame. Shown with the next frame; it does not itself redraw.
+    case frameTimed(microseconds: Int)
 }
 
 /// A side effect the update asks the runtime to perform.

@@ -2,6 +2,8 @@ import Synchronization
 
 /// Runs the Model-Update-View loop: messages are applied in order by ``DashboardUpdate``; the view is drawn by a
 /// separate loop at most 30 times a second from the newest model, so a fast feed costs updates, not redraws.
+/// A view identical to the last one (a clock tick that changed nothing visible) is not sent to the terminal, and the
+/// time each view takes is fed back as ``DashboardMessage/frameTimed(microseconds:)`` for the status line.
 public final class DashboardProgram: Sendable {
     /// Minimum time between two views.
     public static let frameInterval: Duration = .milliseconds(33)
@@ -37,8 +39,17 @@ public final class DashboardProgram: Sendable {
         let (dirty, dirtyContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
+                var shown: CellGrid?
                 for await _ in dirty {
-                    render(DashboardView.render(model))
+                    let started = ContinuousClock.now
+                    let grid = DashboardView.render(model)
+                    let elapsed = ContinuousClock.now - started
+                    if grid != shown {
+                        render(grid)
+                        shown = grid
+                    }
+                    let (seconds, attoseconds) = elapsed.components
+                    send(.frameTimed(microseconds: Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)))
                     try? await Task.sleep(for: Self.frameInterval)
                 }
             }
@@ -46,6 +57,7 @@ public final class DashboardProgram: Sendable {
             for await message in messages {
                 let (next, commands) = DashboardUpdate.update(model, message)
                 latest.withLock { $0 = next }
+                if case .frameTimed = message { continue }
                 dirtyContinuation.yield()
                 for command in commands { perform(command) }
                 if commands.contains(.quit) { break }

@@ -28,6 +28,9 @@ public enum DashboardUpdate {
                 server.logLines = Array((server.logLines + [line]).suffix(50))
                 model.server = server
             }
+        case .frameTimed(let microseconds):
+            // Smoothed over about 20 frames, so the figure is readable while it changes.
+            model.viewMicroseconds = model.viewMicroseconds.map { $0 + (Double(microseconds) - $0) / 20 } ?? Double(microseconds)
         case .interrupt:
             model.readyState = model.readyState == .open ? .closing : model.readyState
             commands = [.quit]

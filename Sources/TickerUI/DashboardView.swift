@@ -72,6 +72,9 @@ public enum DashboardView {
             ("reconnects \(stats.reconnects)", stats.reconnects > 0 ? CellStyle(.warning) : .plain),
             ("sort: \(model.sort.rawValue)", CellStyle(.dim)),
         ]
+        if let view = model.viewMicroseconds {
+            parts.append(("view \(Formatting.duration(microseconds: Int64(view)))/frame", CellStyle(.dim)))
+        }
         if model.isPaused { parts.insert(("PAUSED", CellStyle(.warning, bold: true, reverse: true)), at: 0) }
         x = rect.x + 1
         for (text, style) in parts {

@@ -23,8 +23,11 @@ enum BenchTable {
         func optional(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "n/a (no --server-pid)" }
         var rows: [(String, String)] = [
             ("server", "\(report.label) at \(report.url)" + (report.serverPid.map { " (pid \($0))" } ?? "")),
-            ("clients", "\(report.connected) connected of \(report.clients), \(report.connectErrors) connect errors"
-                + (report.firstConnectError.map { " (first: \($0))" } ?? "")),
+            (
+                "clients",
+                "\(report.connected) connected of \(report.clients), \(report.connectErrors) connect errors"
+                    + (report.firstConnectError.map { " (first: \($0))" } ?? "")
+            ),
             ("connect time", ms(report.connectMs)),
             ("window", String(format: "%.1f s after %.0f s warm-up", report.durationSeconds, report.warmupSeconds)),
         ]
@@ -41,15 +44,25 @@ enum BenchTable {
         rows += [
             ("disconnects", "\(report.disconnects)"),
             ("server CPU", optional(report.serverCpuPercent, "%.1f %% of a core")),
-            ("server memory", optional(report.serverRssMiB, "%.1f MiB resident")
-                + (report.serverRssBaselineMiB.map { String(format: " (%.1f MiB before connecting)", $0) } ?? "")),
+            (
+                "server memory",
+                optional(report.serverRssMiB, "%.1f MiB resident")
+                    + (report.serverRssBaselineMiB.map { String(format: " (%.1f MiB before connecting)", $0) } ?? "")
+            ),
             ("memory/connection", optional(report.serverRssPerConnectionKiB, "%.1f KiB")),
-            ("load generator", String(format: "%.1f %% CPU on %d threads", report.loadGeneratorCpuPercent, report.loadGeneratorThreads)
-                + (report.loadGeneratorSaturated ? ": SATURATED, the figures are the load generator's limit" : ": not saturated")),
-            ("machine", optional(report.hostCpuBusyPercent, "%.0f %% busy")
-                + " of \(ProcessInfo.processInfo.activeProcessorCount * 100) % (\(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+            (
+                "load generator",
+                String(format: "%.1f %% CPU on %d threads", report.loadGeneratorCpuPercent, report.loadGeneratorThreads)
+                    + (report.loadGeneratorSaturated ? ": SATURATED, the figures are the load generator's limit" : ": not saturated")
+            ),
+            (
+                "machine",
+                optional(report.hostCpuBusyPercent, "%.0f %% busy")
+                    + " of \(ProcessInfo.processInfo.activeProcessorCount * 100) % (\(ProcessInfo.processInfo.activeProcessorCount) cores)"
+            ),
         ]
         let width = rows.map(\.0.count).max() ?? 0
-        return "ticker bench (simulated data)\n" + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+        return "ticker bench (simulated data)\n"
+            + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
     }
 }

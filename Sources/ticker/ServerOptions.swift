@@ -48,7 +48,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seed of the price simulator; the same seed replays the same ticks.") var seed: UInt64 = 1
     @Option(name: .customLong("heartbeat-ms"), help: "Send a heartbeat to a client sent nothing for this long.")
     var heartbeatMs = 5000
-    @Option(name: .customLong("ping-interval-ms"), help: "WebSocket ping period, also the pong timeout: a peer that has not answered by the next ping is closed (1001).")
+    @Option(
+        name: .customLong("ping-interval-ms"),
+        help: "WebSocket ping period, also the pong timeout: a peer that has not answered by the next ping is closed (1001).")
     var pingIntervalMs = 15000
     @Option(help: "Largest client message in bytes; larger closes with 1009.") var maxMessageBytes = 65536
     @Option(help: "Client messages allowed per second; more gets rate_limited, then close 1008.")
@@ -86,7 +88,8 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--long-poll-max-timeout-ms must be from 1 to 3600000, got \(longPollMaxTimeoutMs)")
         }
         guard (0...longPollMaxTimeoutMs).contains(longPollTimeoutMs) else {
-            throw ValidationError("--long-poll-timeout-ms must be from 0 to --long-poll-max-timeout-ms (\(longPollMaxTimeoutMs)), got \(longPollTimeoutMs)")
+            throw ValidationError(
+                "--long-poll-timeout-ms must be from 0 to --long-poll-max-timeout-ms (\(longPollMaxTimeoutMs)), got \(longPollTimeoutMs)")
         }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let token = effectiveToken, token.isEmpty { throw ValidationError("--token must not be empty") }

@@ -81,7 +81,7 @@ struct HeadlessWatchTests {
     @Test(
         "bad flags are refused with a specific message",
         arguments: [
-            (["watch", "--url", "http://x"], "not a ws:// URL"), (["watch", "--headless", "--count", "0"], "--count must be positive"),
+            (["watch", "--url", "http://x"], "is not a ws:// or wss:// URL"), (["watch", "--headless", "--count", "0"], "--count must be positive"),
             (["serve", "--activity", "2"], "--activity must be from 0 to 1"), (["watch", "--duration", "3"], "apply to --headless only"),
         ])
     func badFlags(arguments: [String], message: String) async throws {

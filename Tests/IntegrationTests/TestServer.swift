@@ -134,9 +134,9 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Waits until `condition` holds, checking every 10 ms, for at most `timeout`.
-func eventually(timeout: Duration = .seconds(20), _ what: String, _ condition: () -> Bool) async throws {
+func eventually(timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
-    while !condition() {
+    while try await !condition() {
         guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting for \(what)") }
         try await Task.sleep(for: .milliseconds(10))
     }
@@ -145,6 +145,18 @@ func eventually(timeout: Duration = .seconds(20), _ what: String, _ condition: (
 extension ServerMessage {
     var isQuotes: Bool {
         if case .quotes = self { return true }
+        return false
+    }
+    var isSubscribed: Bool {
+        if case .subscribed = self { return true }
+        return false
+    }
+    var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+    var isPong: Bool {
+        if case .pong = self { return true }
         return false
     }
 }

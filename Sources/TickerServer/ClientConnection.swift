@@ -5,22 +5,23 @@ import Synchronization
 import TickerCore
 
 /// One WebSocket client as the fan-out sees it: its subscriptions, its conflating outbox and the timestamps the
-/// watchdog reads. The feed thread enqueues; the connection's event loop drains the outbox straight into the channel,
-/// with at most ``maxWritesInFlight`` frames not yet taken by the socket (TCP backpressure: the rest stays in the
-/// outbox, where newer ticks fold into it). Neither ever waits for the other.
+/// watchdog reads. The feed thread enqueues; the connection's event loop drains the outbox straight into the channel
+/// while the channel is writable (TCP backpressure: past NIO's high-water mark the rest stays in the outbox, where
+/// newer ticks fold into it). Neither ever waits for the other.
 ///
-/// Frames are written on the event loop rather than through hummingbird's async outbound writer: that writer costs a
-/// task wake-up and two executor hops per frame. Measured with `ticker bench` and the shared load generator at 1,000
-/// clients × 10 ticks/s (release, this 2-core machine): 17.9 % of a core before, with 48 % of its samples on the
-/// cooperative pool (`perf record`); see docs/PERFORMANCE.md for after. The async writer still sends the close frame,
-/// so the closing handshake stays the library's.
+/// Hand-written hot path, measured (`ticker bench --clients 1000` and the shared load generator, 10 ticks/s, release,
+/// this 2-core machine, `perf record` for where the time went):
+/// - hummingbird's async outbound writer, one writer task per connection: 17.9 % of a core, 48 % of samples on the
+///   cooperative pool (a task wake-up and two executor hops per frame);
+/// - frames written on the event loop, batched per loop: 12.6 %, the rest in NIO's pipeline and the kernel;
+/// - plus the tick framed once (``WireFrame``) and written below NIO's `WebSocketFrameEncoder`, no promise per write:
+///   see docs/PERFORMANCE.md.
+/// hummingbird's writer still sends the close frame, so the closing handshake stays the library's.
 final class ClientConnection: Sendable {
     let id: Int
     /// The NIO channel, closed outright when a stuck peer would not even take a close frame.
     let channel: any Channel
     private let metrics: ServerMetrics
-    /// Frames handed to the channel and not yet written to the socket, per connection.
-    static let maxWritesInFlight = 2
     /// Rung when a close is ready to be sent (latest ring wins: one pending wake-up is enough).
     let wakeups: AsyncStream<Void>
     private let wakeupContinuation: AsyncStream<Void>.Continuation
@@ -38,8 +39,10 @@ final class ClientConnection: Sendable {
         var writeStartedAt: ContinuousClock.Instant?
         /// The close the writer should send next, and when it was asked for.
         var closeRequest: CloseRequest?
-        /// Frames written to the channel whose write has not completed.
-        var writesInFlight = 0
+        /// The channel went unwritable: the last frame written carries a promise, and draining resumes when it completes.
+        var awaitingWritable = false
+        /// Where frames enter the pipeline: just below NIO's `WebSocketFrameEncoder` (looked up once, on the loop).
+        var frameContext: ChannelHandlerContext?
         /// A drain is queued on the event loop already.
         var drainScheduled = false
         /// A write failed: the channel is going away, nothing more is written.
@@ -78,7 +81,7 @@ final class ClientConnection: Sendable {
 
     /// Queues a message (encoded for this client alone) and wakes the writer.
     func send(_ message: ServerMessage) {
-        let payload = ByteBuffer(bytes: message.encodedJSON)
+        let payload = WireFrame.text(message.encodedJSON)
         state.withLock {
             guard $0.closeRequest == nil else { return }
             $0.outbox.push(message: payload)
@@ -89,7 +92,7 @@ final class ClientConnection: Sendable {
 
     /// Changes the subscription set and queues the messages that announce it, atomically with respect to ticks.
     func updateSubscriptions(_ subscriptions: SymbolSet, removed: Set<String>, messages: [ServerMessage]) {
-        let payloads = messages.map { ByteBuffer(bytes: $0.encodedJSON) }
+        let payloads = messages.map { WireFrame.text($0.encodedJSON) }
         state.withLock {
             $0.subscriptions = subscriptions
             if !removed.isEmpty { $0.outbox.removeSymbols(removed) }
@@ -111,7 +114,7 @@ final class ClientConnection: Sendable {
                 let current = $0.subscriptions
                 quotes = quotes.filter { catalog.index(of: $0.symbol).map(current.contains) ?? false }
                 guard !quotes.isEmpty else { return (false, false) }
-                payload = ByteBuffer(bytes: ServerMessage.quotes(seq: tick.seq, ts: tick.ts, quotes: quotes, conflated: nil).encodedJSON)
+                payload = WireFrame.text(ServerMessage.quotes(seq: tick.seq, ts: tick.ts, quotes: quotes, conflated: nil).encodedJSON)
             }
             $0.outbox.push(tick: tick.seq, ts: tick.ts, quotes: quotes, payload: payload)
             $0.lastQueuedAt = .now
@@ -144,7 +147,7 @@ final class ClientConnection: Sendable {
     func closeToSend() -> (code: WebSocketErrorCode, reason: String)? {
         state.withLock {
             guard let close = $0.closeRequest else { return nil }
-            guard !close.afterQueuedMessages || ($0.outbox.isEmpty && $0.writesInFlight == 0) || $0.writeFailed else { return nil }
+            guard !close.afterQueuedMessages || ($0.outbox.isEmpty && !$0.awaitingWritable) || $0.writeFailed else { return nil }
             return (close.code, close.reason)
         }
     }
@@ -163,8 +166,8 @@ final class ClientConnection: Sendable {
         if first { eventLoop.execute { self.drain() } }
     }
 
-    /// On the event loop: writes queued frames in order while fewer than ``maxWritesInFlight`` are unconfirmed, then
-    /// flushes once. A close that is ready wakes the session, which sends it.
+    /// On the event loop: writes queued frames in order while the channel is writable, then flushes once. A close
+    /// that is ready wakes the session, which sends it.
     func drain() {
         var wrote = false
         draining: while true {
@@ -173,56 +176,55 @@ final class ClientConnection: Sendable {
                 guard !$0.writeFailed else { return .stop }
                 if let close = $0.closeRequest {
                     guard close.afterQueuedMessages else { return .closeReady }
-                    if $0.outbox.isEmpty { return $0.writesInFlight == 0 ? .closeReady : .stop }
+                    if $0.outbox.isEmpty { return $0.awaitingWritable ? .stop : .closeReady }
                 }
-                guard $0.writesInFlight < Self.maxWritesInFlight, let item = $0.outbox.popFirst() else { return .stop }
+                guard !$0.awaitingWritable else { return .stop }
+                if $0.frameContext == nil {
+                    $0.frameContext = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+                }
+                guard $0.frameContext != nil, let item = $0.outbox.popFirst() else { return .stop }
                 let caughtUp = $0.behindSince != nil && !$0.outbox.isFull
                 if caughtUp { $0.behindSince = nil }
-                if $0.writesInFlight == 0 { $0.writeStartedAt = .now }
-                $0.writesInFlight += 1
                 switch item {
                 case .message(let payload), .tick(_, _, _, let payload):
                     return .write(payload, conflatedTicks: 0, caughtUp: caughtUp)
                 case .conflated(let folded):
-                    return .write(ByteBuffer(bytes: folded.message.encodedJSON), conflatedTicks: folded.earlierTicks, caughtUp: caughtUp)
+                    return .write(WireFrame.text(folded.message.encodedJSON), conflatedTicks: folded.earlierTicks, caughtUp: caughtUp)
                 }
             }
-            switch step {
-            case .write(let payload, let conflatedTicks, let caughtUp):
-                if caughtUp { metrics.connectionBehind(false) }
-                let bytes = payload.readableBytes
-                let promise = channel.eventLoop.makePromise(of: Void.self)
-                promise.futureResult.whenComplete { result in
-                    self.writeCompleted(result, bytes: bytes, conflatedTicks: conflatedTicks)
-                }
-                channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: promise)
-                wrote = true
-            case .closeReady:
-                wakeupContinuation.yield()
-                break draining
-            case .stop:
+            guard case .write(let frame, let conflatedTicks, let caughtUp) = step else {
+                if case .closeReady = step { wakeupContinuation.yield() }
                 break draining
             }
+            if caughtUp { metrics.connectionBehind(false) }
+            metrics.frameSent(bytes: frame.readableBytes)
+            if conflatedTicks > 0 { metrics.ticksConflated(conflatedTicks) }
+            guard let context = state.withLock({ $0.frameContext }) else { break draining }
+            wrote = true
+            if channel.isWritable {
+                context.write(NIOAny(frame), promise: nil)
+                continue
+            }
+            // Past the high-water mark: this frame's promise says when the socket has taken everything before it.
+            state.withLock {
+                $0.awaitingWritable = true
+                $0.writeStartedAt = .now
+            }
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { result in
+                let failed = (try? result.get()) == nil
+                self.state.withLock {
+                    $0.awaitingWritable = false
+                    $0.writeStartedAt = nil
+                    if failed { $0.writeFailed = true }
+                }
+                if failed { self.wakeupContinuation.yield() } else { self.drain() }
+            }
+            context.write(NIOAny(frame), promise: promise)
+            break draining
         }
-        if wrote { channel.flush() }
-    }
-
-    /// A write reached the socket (or failed because the connection is going away): count it and write more.
-    private func writeCompleted(_ result: Result<Void, any Error>, bytes: Int, conflatedTicks: Int) {
-        let failed = (try? result.get()) == nil
-        state.withLock {
-            $0.writesInFlight -= 1
-            // The watchdog measures how long the socket has taken nothing: progress restarts the clock.
-            $0.writeStartedAt = $0.writesInFlight > 0 ? .now : nil
-            if failed { $0.writeFailed = true }
-        }
-        guard !failed else {
-            wakeupContinuation.yield()
-            return
-        }
-        metrics.frameSent(bytes: bytes)
-        if conflatedTicks > 0 { metrics.ticksConflated(conflatedTicks) }
-        drain()
+        // Flushed from the frame context too: nothing above NIO's encoder has anything to flush for these writes.
+        if wrote { state.withLock { $0.frameContext }?.flush() }
     }
 
     /// The watchdog's and heartbeat's view, evaluated at `now`.

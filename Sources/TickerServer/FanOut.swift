@@ -103,7 +103,7 @@ final class FanOut: Service, Sendable {
                     encoded.append(encodedQuotes[position]!)
                 }
                 let bytes = ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)
-                frame = (quotes, ByteBuffer(bytes: bytes))
+                frame = (quotes, WireFrame.text(bytes))
                 frames[content] = frame
             }
             for connection in group.members
@@ -314,7 +314,10 @@ final class FanOut: Service, Sendable {
 
     /// Sweeps until graceful shutdown, then closes every socket with 1001 and answers waiting long polls.
     func run() async throws {
-        let period = min(configuration.tickInterval, .milliseconds(100))
+        // A quarter of the shortest deadline it enforces, from 10 to 250 ms: with the defaults (1 s close timeout) four
+        // sweeps a second, each a lock and a few comparisons per connection.
+        let shortest = min(configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.closeTimeout)
+        let period = max(.milliseconds(10), min(shortest / 4, .milliseconds(250)))
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: period)
             sweep()

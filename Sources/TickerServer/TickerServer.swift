@@ -6,6 +6,7 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import TickerCore
@@ -115,6 +116,9 @@ public struct TickerServer: Sendable {
             server: try tlsConfiguration.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ticker"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            eventLoopGroupProvider: configuration.eventLoopThreads.map {
+                .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0))
+            } ?? .singleton,
             logger: serverLogger)
     }
 }

@@ -38,6 +38,8 @@ public struct TickerServerConfiguration: Sendable {
     public var maxSubscriptionsPerClient = 10_000
     /// Origin allow-list, token and connection limit (all off by default).
     public var access = AccessPolicy()
+    /// Event-loop threads for the sockets; nil uses NIO's shared group (one per core).
+    public var eventLoopThreads: Int?
     /// PEM files for TLS (`wss://` and `https://`); nil serves plain `ws://` and `http://`.
     public var tls: TLSFiles?
 

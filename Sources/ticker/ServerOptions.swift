@@ -70,6 +70,7 @@ struct ServerOptions: ParsableArguments {
     var longPollMaxTimeoutMs = 60_000
     @Option(help: "Long polls answered at once; more get 503 too_many_long_polls with Retry-After.")
     var maxLongPolls = 1000
+    @Option(help: "Event-loop threads for the sockets (default: one per core).") var threads: Int?
 
     func validate() throws {
         guard (1...60_000).contains(tickMs) else { throw ValidationError("--tick-ms must be from 1 to 60000, got \(tickMs)") }
@@ -83,6 +84,7 @@ struct ServerOptions: ParsableArguments {
         guard maxMessageBytes >= 256 else { throw ValidationError("--max-message-bytes must be at least 256") }
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
         guard maxSubscriptions >= 1 else { throw ValidationError("--max-subscriptions must be at least 1") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
         guard maxLongPolls >= 1 else { throw ValidationError("--max-long-polls must be at least 1") }
         guard (1...3_600_000).contains(longPollMaxTimeoutMs) else {
             throw ValidationError("--long-poll-max-timeout-ms must be from 1 to 3600000, got \(longPollMaxTimeoutMs)")
@@ -115,6 +117,7 @@ struct ServerOptions: ParsableArguments {
         configuration.maxSubscriptionsPerClient = maxSubscriptions
         configuration.pollLimits = .init(defaultTimeoutMs: longPollTimeoutMs, maxTimeoutMs: longPollMaxTimeoutMs)
         configuration.maxConcurrentLongPolls = maxLongPolls
+        configuration.eventLoopThreads = threads
         return configuration
     }
 

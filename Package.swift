@@ -10,7 +10,12 @@ let package = Package(
     name: "ticker",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "ticker", targets: ["ticker"])
+        .executable(name: "ticker", targets: ["ticker"]),
+        // The libraries the microbenchmarks in Benchmarks/ measure.
+        .library(name: "TickerCore", targets: ["TickerCore"]),
+        .library(name: "TickerClient", targets: ["TickerClient"]),
+        .library(name: "TickerUI", targets: ["TickerUI"]),
+        .library(name: "TickerAssets", targets: ["TickerAssets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

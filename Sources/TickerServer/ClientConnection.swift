@@ -15,7 +15,9 @@ import TickerCore
 ///   cooperative pool (a task wake-up and two executor hops per frame);
 /// - frames written on the event loop, batched per loop: 12.6 %, the rest in NIO's pipeline and the kernel;
 /// - plus the tick framed once (``WireFrame``) and written below NIO's `WebSocketFrameEncoder`, no promise per write:
-///   see docs/PERFORMANCE.md.
+///   8.8 %;
+/// - plus the tick delivered on the loop straight to the socket when nothing is queued (no outbox round trip, no pass
+///   over the connections on the feed thread): see docs/PERFORMANCE.md.
 /// hummingbird's writer still sends the close frame, so the closing handshake stays the library's.
 final class ClientConnection: Sendable {
     let id: Int
@@ -102,28 +104,46 @@ final class ClientConnection: Sendable {
         scheduleDrain()
     }
 
-    /// Queues a tick frame shared by every client of the group `groupSet`; returns true if the caller must ``drain()``
-    /// on the event loop (the fan-out batches those per loop). If this client's subscriptions changed since the fan-out
-    /// read the groups, the tick is re-filtered and encoded for it alone (rare).
-    func enqueueTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) -> Bool {
-        let (queued, fellBehind): (Bool, Bool) = state.withLock {
-            guard $0.closeRequest == nil else { return (false, false) }
+    /// On the event loop: a tick frame shared by every client of the group `groupSet`, written at once when nothing is
+    /// queued ahead of it and the channel is writable (the common case: one lock, one write, one flush), otherwise
+    /// queued behind what is there, where it may be conflated. If this client's subscriptions changed since the
+    /// fan-out read the groups, the tick is re-filtered and encoded for it alone (rare).
+    func deliverTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) {
+        enum Outcome {
+            case dropped
+            case direct(ChannelHandlerContext, ByteBuffer)
+            case queued(fellBehind: Bool)
+        }
+        let writable = channel.isWritable
+        let outcome: Outcome = state.withLock {
+            guard $0.closeRequest == nil, !$0.writeFailed else { return .dropped }
             var quotes = quotes
             var payload = payload
             if $0.subscriptions != groupSet {
                 let current = $0.subscriptions
                 quotes = quotes.filter { catalog.index(of: $0.symbol).map(current.contains) ?? false }
-                guard !quotes.isEmpty else { return (false, false) }
+                guard !quotes.isEmpty else { return .dropped }
                 payload = WireFrame.text(ServerMessage.quotes(seq: tick.seq, ts: tick.ts, quotes: quotes, conflated: nil).encodedJSON)
             }
-            $0.outbox.push(tick: tick.seq, ts: tick.ts, quotes: quotes, payload: payload)
             $0.lastQueuedAt = .now
-            guard $0.outbox.isFull, $0.behindSince == nil else { return (true, false) }
+            if writable, $0.outbox.isEmpty, !$0.awaitingWritable, let context = $0.frameContext {
+                return .direct(context, payload)
+            }
+            $0.outbox.push(tick: tick.seq, ts: tick.ts, quotes: quotes, payload: payload)
+            guard $0.outbox.isFull, $0.behindSince == nil else { return .queued(fellBehind: false) }
             $0.behindSince = .now
-            return (true, true)
+            return .queued(fellBehind: true)
         }
-        if fellBehind { metrics.connectionBehind(true) }
-        return queued
+        switch outcome {
+        case .dropped:
+            break
+        case .direct(let context, let frame):
+            metrics.frameSent(bytes: frame.readableBytes)
+            context.writeAndFlush(NIOAny(frame), promise: nil)
+        case .queued(let fellBehind):
+            if fellBehind { metrics.connectionBehind(true) }
+            drain()
+        }
     }
 
     /// Counts a client message against the rate limit; false when it is over.

@@ -86,7 +86,7 @@ final class FanOut: Service, Sendable {
         for (position, index) in tick.changed.enumerated() { positionInTick[index] = position }
         var encodedQuotes = [[UInt8]?](repeating: nil, count: tick.changed.count)
         var frames: [SymbolSet: (quotes: [Quote], payload: ByteBuffer)] = [:]
-        var toDrain: [ObjectIdentifier: [ClientConnection]] = [:]
+        var perLoop: [ObjectIdentifier: [(connection: ClientConnection, delivery: Delivery)]] = [:]
         for group in groups {
             let content = group.set.intersection(changed)
             guard !content.isEmpty else { continue }
@@ -106,17 +106,28 @@ final class FanOut: Service, Sendable {
                 frame = (quotes, WireFrame.text(bytes))
                 frames[content] = frame
             }
-            for connection in group.members
-            where connection.enqueueTick(tick, quotes: frame.quotes, payload: frame.payload, groupSet: group.set, catalog: catalog) {
-                toDrain[ObjectIdentifier(connection.channel.eventLoop), default: []].append(connection)
+            let delivery = Delivery(quotes: frame.quotes, payload: frame.payload, groupSet: group.set)
+            for connection in group.members {
+                perLoop[ObjectIdentifier(connection.channel.eventLoop), default: []].append((connection, delivery))
             }
         }
-        // One task per event loop drains all of its connections: no per-connection wake-up or hop.
-        for connections in toDrain.values {
-            connections[0].channel.eventLoop.execute {
-                for connection in connections { connection.drain() }
+        // One task per event loop delivers to all of its connections: no per-connection task, wake-up or hop.
+        let catalog = catalog
+        for deliveries in perLoop.values {
+            deliveries[0].connection.channel.eventLoop.execute {
+                for (connection, delivery) in deliveries {
+                    connection.deliverTick(
+                        tick, quotes: delivery.quotes, payload: delivery.payload, groupSet: delivery.groupSet, catalog: catalog)
+                }
             }
         }
+    }
+
+    /// One group's frame of a tick.
+    private struct Delivery: Sendable {
+        var quotes: [Quote]
+        var payload: ByteBuffer
+        var groupSet: SymbolSet
     }
 
     private static func groupsSnapshot(_ state: inout State) -> [(set: SymbolSet, members: [ClientConnection])] {

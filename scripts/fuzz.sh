@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 swift build --scratch-path .build-fuzz --product TickerFuzzer \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library 2>&1 | grep -v "^\[" || true
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 | grep -E "error|warning: .*TickerFuzz" || true
 binary=.build-fuzz/debug/TickerFuzzer
 [ -x "$binary" ] || { echo "fuzz build failed" >&2; exit 1; }
 corpus=$(mktemp -d)

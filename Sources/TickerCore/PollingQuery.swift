@@ -61,6 +61,9 @@ public struct PollingQuery: Hashable, Sendable {
                 timeoutMs = parsed
             case "token":
                 continue  // the access token, checked before the request gets here
+            case "":
+                // Found by the fuzzer (`?=x`): the 400 named no parameter at all.
+                throw Problem(parameter: "(unnamed)", message: "a query parameter has no name (\"=\(value)\")")
             default:
                 throw Problem(
                     parameter: name, message: "unknown parameter \"\(name)\" (known: symbols, since, timeoutMs, token)")

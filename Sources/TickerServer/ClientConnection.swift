@@ -18,16 +18,18 @@ import TickerCore
 ///   8.8 %;
 /// - plus the tick delivered on the loop straight to the socket when nothing is queued (no outbox round trip, no pass
 ///   over the connections on the feed thread): see docs/PERFORMANCE.md.
-/// hummingbird's writer still sends the close frame, so the closing handshake stays the library's.
+/// hummingbird's writer still sends the close frame, so the closing handshake stays the library's: the session gives
+/// the connection a ``CloseSender`` that starts a task for it when a close is ready (rare), rather than keeping a task
+/// per connection parked waiting for one (about 2 KiB of task memory per connection, measured with heaptrack).
 final class ClientConnection: Sendable {
     let id: Int
     /// The NIO channel, closed outright when a stuck peer would not even take a close frame.
     let channel: any Channel
     private let metrics: ServerMetrics
-    /// Rung when a close is ready to be sent (latest ring wins: one pending wake-up is enough).
-    let wakeups: AsyncStream<Void>
-    private let wakeupContinuation: AsyncStream<Void>.Continuation
     private let state: Mutex<State>
+
+    /// Sends a close frame (through hummingbird's writer); called once, when the close may go.
+    typealias CloseSender = @Sendable (WebSocketErrorCode, String) -> Void
 
     struct State {
         var outbox: Outbox<ByteBuffer>
@@ -49,6 +51,10 @@ final class ClientConnection: Sendable {
         var drainScheduled = false
         /// A write failed: the channel is going away, nothing more is written.
         var writeFailed = false
+        /// Who sends the close frame, until it has been asked to (then nil).
+        var closeSender: CloseSender?
+        /// The close was handed to the sender, or the session ended: nothing more to send.
+        var closeHandled = false
     }
 
     struct CloseRequest {
@@ -70,7 +76,6 @@ final class ClientConnection: Sendable {
         self.id = id
         self.channel = channel
         self.metrics = metrics
-        (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         state = Mutex(
             State(
                 outbox: Outbox(tickCapacity: configuration.outboxTickCapacity),
@@ -159,17 +164,26 @@ final class ClientConnection: Sendable {
             guard $0.closeRequest == nil else { return }
             $0.closeRequest = CloseRequest(code: code, reason: reason, requestedAt: .now, afterQueuedMessages: afterQueuedMessages)
         }
-        wakeupContinuation.yield()
+        sendCloseIfReady()
         scheduleDrain()
     }
 
-    /// The close to send, once it may go: at once, or after the queued messages were written. Nil otherwise.
-    func closeToSend() -> (code: WebSocketErrorCode, reason: String)? {
-        state.withLock {
-            guard let close = $0.closeRequest else { return nil }
+    /// Sets who sends the close frame; if a close is already due (the server began shutting down meanwhile), sends it.
+    func setCloseSender(_ sender: @escaping CloseSender) {
+        state.withLock { $0.closeSender = sender }
+        sendCloseIfReady()
+    }
+
+    /// Hands the close to the sender once it may go: at once, or after the queued messages were written.
+    private func sendCloseIfReady() {
+        let ready: (CloseSender, WebSocketErrorCode, String)? = state.withLock {
+            guard !$0.closeHandled, let close = $0.closeRequest, let sender = $0.closeSender else { return nil }
             guard !close.afterQueuedMessages || ($0.outbox.isEmpty && !$0.awaitingWritable) || $0.writeFailed else { return nil }
-            return (close.code, close.reason)
+            $0.closeHandled = true
+            $0.closeSender = nil
+            return (sender, close.code, close.reason)
         }
+        if let (sender, code, reason) = ready { sender(code, reason) }
     }
 
     /// Drains on the event loop soon (coalesced: one queued drain at a time).
@@ -213,7 +227,7 @@ final class ClientConnection: Sendable {
                 }
             }
             guard case .write(let frame, let conflatedTicks, let caughtUp) = step else {
-                if case .closeReady = step { wakeupContinuation.yield() }
+                if case .closeReady = step { sendCloseIfReady() }
                 break draining
             }
             if caughtUp { metrics.connectionBehind(false) }
@@ -238,7 +252,7 @@ final class ClientConnection: Sendable {
                     $0.writeStartedAt = nil
                     if failed { $0.writeFailed = true }
                 }
-                if failed { self.wakeupContinuation.yield() } else { self.drain() }
+                if failed { self.sendCloseIfReady() } else { self.drain() }
             }
             context.write(NIOAny(frame), promise: promise)
             break draining
@@ -271,11 +285,14 @@ final class ClientConnection: Sendable {
         case stuckWhileClosing
     }
 
-    /// Ends the wake-up stream so an idle writer returns, and stops counting the connection as behind.
+    /// The session ended: no close is sent any more, and the connection stops counting as behind.
     func finish() {
-        wakeupContinuation.finish()
         let wasBehind = state.withLock { state -> Bool in
-            defer { state.behindSince = nil }
+            defer {
+                state.behindSince = nil
+                state.closeHandled = true
+                state.closeSender = nil
+            }
             return state.behindSince != nil
         }
         if wasBehind { metrics.connectionBehind(false) }

@@ -6,8 +6,8 @@ import NIOWebSocket
 import Synchronization
 import TickerCore
 
-/// Runs one upgraded WebSocket: a reader that handles client messages and a writer that drains the connection's
-/// outbox, in one task group so that whichever ends first (client gone, close sent) ends the other.
+/// Runs one upgraded WebSocket: reads and handles client messages until the connection ends. Frames are written by the
+/// connection on its event loop; the close frame by a task started when a close is due.
 ///
 /// The reader must run even when a client sends nothing: ping, pong and close frames are only processed while
 /// `inbound` is iterated (see `../shared/notes/swift-stack.md`, finding 1).
@@ -36,13 +36,24 @@ struct WebSocketSession {
             try? await outbound.close(.goingAway, reason: "server shutting down")
             return
         }
-        let closeCode = await withTaskGroup(of: Int?.self) { group in
-            group.addTask { await read(inbound, connection: connection) }
-            group.addTask { await closeWhenAsked(outbound, connection: connection) }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        // The close frame goes through hummingbird's writer, from a task started only when a close is due.
+        let closing = Mutex<Task<Int, Never>?>(nil)
+        let logger = logger
+        connection.setCloseSender { code, reason in
+            let task = Task {
+                logger.debug("closing", metadata: ["connection": "\(connection.id)", "code": "\(code)", "reason": "\(reason)"])
+                do {
+                    try await outbound.close(code, reason: reason)
+                } catch {
+                    logger.debug("close failed", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
+                }
+                return Int(UInt16(webSocketErrorCode: code))
+            }
+            closing.withLock { $0 = task }
         }
+        await read(inbound, connection: connection)
+        connection.finish()
+        let closeCode = await closing.withLock { $0 }?.value
         fanOut.unregister(connection, closeCode: closeCode)
     }
 
@@ -56,8 +67,8 @@ struct WebSocketSession {
         } catch {}
     }
 
-    /// Reads client messages until the client closes. Returns nil (the close code is the writer's to report).
-    private func read(_ inbound: WebSocketInboundStream, connection: ClientConnection) async -> Int? {
+    /// Reads client messages until the connection ends (the client closed, or answered our close).
+    private func read(_ inbound: WebSocketInboundStream, connection: ClientConnection) async {
         let configuration = fanOut.configuration
         var closing = false
         do {
@@ -84,7 +95,6 @@ struct WebSocketSession {
         } catch {
             logger.debug("reader ended", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
         }
-        return nil
     }
 
     private func handle(_ text: String, connection: ClientConnection) {
@@ -100,21 +110,5 @@ struct WebSocketSession {
         } catch {
             connection.send(.error(code: error.code, message: error.message, symbols: nil))
         }
-    }
-
-    /// Sends the close frame once the connection asks for it (the frames themselves are written by the connection on
-    /// its event loop). Returns the close code it sent, if any.
-    private func closeWhenAsked(_ outbound: WebSocketOutboundWriter, connection: ClientConnection) async -> Int? {
-        for await _ in connection.wakeups {
-            guard let close = connection.closeToSend() else { continue }
-            logger.debug("closing", metadata: ["connection": "\(connection.id)", "code": "\(close.code)", "reason": "\(close.reason)"])
-            do {
-                try await outbound.close(close.code, reason: close.reason)
-            } catch {
-                logger.debug("close failed", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
-            }
-            return Int(UInt16(webSocketErrorCode: close.code))
-        }
-        return nil
     }
 }

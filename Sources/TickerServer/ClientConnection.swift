@@ -114,12 +114,38 @@ final class ClientConnection: Sendable {
     /// queued behind what is there, where it may be conflated. If this client's subscriptions changed since the
     /// fan-out read the groups, the tick is re-filtered and encoded for it alone (rare).
     func deliverTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) {
+        switch accept(tick, quotes: quotes, payload: payload, groupSet: groupSet, catalog: catalog, direct: true) {
+        case .dropped:
+            break
+        case .direct(let context, let frame):
+            metrics.frameSent(bytes: frame.readableBytes)
+            context.writeAndFlush(NIOAny(frame), promise: nil)
+        case .queued:
+            drain()
+        }
+    }
+
+    /// On the event loop: queues a tick (conflated if the outbox is full) for the next ``drain()``. The fan-out uses it
+    /// when the loop has fallen behind by several ticks (``LoopLane``).
+    func enqueueTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) {
+        _ = accept(tick, quotes: quotes, payload: payload, groupSet: groupSet, catalog: catalog, direct: false)
+    }
+
+    private enum Acceptance {
+        case dropped
+        case direct(ChannelHandlerContext, ByteBuffer)
+        case queued
+    }
+
+    private func accept(
+        _ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog, direct: Bool
+    ) -> Acceptance {
         enum Outcome {
             case dropped
             case direct(ChannelHandlerContext, ByteBuffer)
             case queued(fellBehind: Bool)
         }
-        let writable = channel.isWritable
+        let writable = direct && channel.isWritable
         let outcome: Outcome = state.withLock {
             guard $0.closeRequest == nil, !$0.writeFailed else { return .dropped }
             var quotes = quotes
@@ -141,13 +167,12 @@ final class ClientConnection: Sendable {
         }
         switch outcome {
         case .dropped:
-            break
+            return .dropped
         case .direct(let context, let frame):
-            metrics.frameSent(bytes: frame.readableBytes)
-            context.writeAndFlush(NIOAny(frame), promise: nil)
+            return .direct(context, frame)
         case .queued(let fellBehind):
             if fellBehind { metrics.connectionBehind(true) }
-            drain()
+            return .queued
         }
     }
 

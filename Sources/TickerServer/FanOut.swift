@@ -30,6 +30,8 @@ final class FanOut: Service, Sendable {
         /// `groups` as the fan-out reads it, rebuilt after membership changes.
         var groupsSnapshot: [(set: SymbolSet, members: [ClientConnection])]? = []
         var longPolls: [Int: LongPoll] = [:]
+        /// Per event loop: whether a tick is being delivered there, and what to drain after it.
+        var lanes: [ObjectIdentifier: LoopLane] = [:]
         /// `/api/quotes/poll` requests being answered (waiting or not), for `maxConcurrentLongPolls`.
         var longPollsInFlight = 0
         /// Open Server-Sent Events streams (they count against `--max-connections` too).
@@ -111,15 +113,34 @@ final class FanOut: Service, Sendable {
                 perLoop[ObjectIdentifier(connection.channel.eventLoop), default: []].append((connection, delivery))
             }
         }
-        // One task per event loop delivers to all of its connections: no per-connection task, wake-up or hop.
+        // One task per event loop delivers to all of its connections: no per-connection task, wake-up or hop. A loop
+        // that has fallen behind gets the ticks queued in order instead (LoopLane), bounded by conflation.
         let catalog = catalog
-        for deliveries in perLoop.values {
-            deliveries[0].connection.channel.eventLoop.execute {
-                for (connection, delivery) in deliveries {
-                    connection.deliverTick(
-                        tick, quotes: delivery.quotes, payload: delivery.payload, groupSet: delivery.groupSet, catalog: catalog)
-                }
-            }
+        for (loopID, deliveries) in perLoop {
+            let batch = LoopLane.Batch(
+                deliver: { direct in
+                    for (connection, delivery) in deliveries {
+                        if direct {
+                            connection.deliverTick(
+                                tick, quotes: delivery.quotes, payload: delivery.payload, groupSet: delivery.groupSet, catalog: catalog)
+                        } else {
+                            connection.enqueueTick(
+                                tick, quotes: delivery.quotes, payload: delivery.payload, groupSet: delivery.groupSet, catalog: catalog)
+                        }
+                    }
+                },
+                connections: deliveries.map(\.connection))
+            let lane = lane(loopID)
+            if lane.submit(batch) { deliveries[0].connection.channel.eventLoop.execute { lane.run() } }
+        }
+    }
+
+    private func lane(_ id: ObjectIdentifier) -> LoopLane {
+        state.withLock { state in
+            if let lane = state.lanes[id] { return lane }
+            let lane = LoopLane()
+            state.lanes[id] = lane
+            return lane
         }
     }
 

@@ -4,4 +4,6 @@ import TickerUI
 public enum TerminalInput: Sendable, Hashable {
     case key(Key)
     case resize(width: Int, height: Int)
+    /// The terminal went away (its window closed, the SSH session dropped): standard input hung up.
+    case hangUp
 }

@@ -88,6 +88,11 @@ public final class TerminalScreen: Sendable {
             }
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 2, waitMs)
+            if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                // Nothing more will come from this terminal, and polling it again would return at once forever.
+                inputContinuation.yield(.hangUp)
+                break
+            }
             var drain = [UInt8](repeating: 0, count: 64)
             while read(wakeRead, &drain, 64) > 0 {}
             readKeys()

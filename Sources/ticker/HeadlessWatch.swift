@@ -33,7 +33,7 @@ struct HeadlessWatch {
     }
 
     func run() async -> Outcome {
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
         let progress = Progress(model: DashboardModel(url: url, now: WallClock.nowMicroseconds(), width: 120, height: 24))
         let client = self.client
         let format = self.format

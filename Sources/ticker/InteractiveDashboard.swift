@@ -24,7 +24,7 @@ struct InteractiveDashboard {
     /// Runs until `q`, SIGINT/SIGTERM or a failed first connection. Returns the failure message, if any.
     func run() async -> String? {
         // Trap the signals before curses starts, so ncurses leaves them to us and we restore the terminal ourselves.
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
         let screen = TerminalScreen(palette: palette)
         screen.start()
         let client = self.client
@@ -41,6 +41,7 @@ struct InteractiveDashboard {
                     switch input {
                     case .key(let key): program.send(.key(key))
                     case .resize(let width, let height): program.send(.resize(width: width, height: height))
+                    case .hangUp: program.send(.interrupt)
                     }
                 }
                 return nil

@@ -23,10 +23,22 @@ struct TmuxSession {
         // Nothing else of this process may leak into the long-lived tmux server (other tests' pipes among them).
         let inherited = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         for fd in inherited.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        // Nor its signal mask: the calling thread may block SIGHUP and SIGTERM, and a tmux server (and the dashboards in
+        // its panes) that inherited that mask would survive kill-server.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = (["tmux", "-L", socket] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
-        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else {
+        guard posix_spawnp(&pid, "tmux", &actions, &attributes, argv, environ) == 0 else {
             throw TestFailure("cannot start tmux: is it installed? (CI installs it)")
         }
         var status: Int32 = 0
@@ -99,5 +111,20 @@ struct TerminalDashboardTests {
         let screen = try await tmux.waitForScreen("the exit") { $0.contains("EXIT:") }
         #expect(screen.contains("cannot reach ws://127.0.0.1:1/ws") && screen.contains("EXIT:1"))
         #expect(!screen.contains("SYMBOL"), "the message is printed on the restored screen, not under the dashboard")
+    }
+
+    @Test("the terminal going away (its window closed) ends the dashboard instead of leaving it running")
+    func hangUp() async throws {
+        try await TestServer.with { server, _ in
+            let tmux = TmuxSession()
+            defer { tmux.kill() }
+            // The dashboard is the pane's own process, so the pane's pid is the dashboard's.
+            try tmux.start("\(try TickerBinary.url().path) watch --url ws://127.0.0.1:\(server.port)/ws --symbols AAPL", width: 100, height: 30)
+            _ = try await tmux.waitForScreen("the live dashboard") { $0.contains("OPEN") && $0.contains(" AAPL ") }
+            let pid = try #require(
+                Int32(try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)))
+            tmux.kill()
+            try await eventually(timeout: .seconds(10), "the dashboard to exit after its terminal closed") { kill(pid, 0) != 0 }
+        }
     }
 }

@@ -4,7 +4,7 @@ import TickerCore
 
 @Suite("Faults: the server killed with SIGKILL and restarted while dashboards watch", .timeLimit(.minutes(3)))
 struct FaultTests {
-    @Test("both dashboards show the close (1006), retry while it is down, and resynchronise within seconds of the restart")
+    @Test("the ncurses, headless and browser dashboards show the close (1006), retry while it is down, and resynchronise after the restart")
     func killAndRestart() async throws {
         // The restart reuses the port, so it is taken below Linux's ephemeral range (32768-60999): no server another
         // test binds to port 0 can take it in between.
@@ -34,7 +34,8 @@ struct FaultTests {
         var server = try await startServer(port: port)
         let url = "ws://127.0.0.1:\(port)/ws"
 
-        // Dashboard 1: the ncurses one, in tmux. Dashboard 2: headless, one JSON line per event.
+        // Dashboard 1: the ncurses one, in tmux. Dashboard 2: headless, one JSON line per event. Dashboard 3: the page,
+        // in headless Chromium.
         let tmux = TmuxSession()
         defer { tmux.kill() }
         try tmux.start("\(binary.path) watch --url \(url) --symbols AAPL,MSFT; sleep 60", width: 130, height: 40)
@@ -44,6 +45,16 @@ struct FaultTests {
         let headless = try ChildProcess(
             binary, ["watch", "--headless", "--format", "jsonl", "--url", url, "--symbols", "AAPL", "--duration", "90"])
         _ = try await headless.line("the first quote") { $0.contains(#""event":"quote""#) }
+        let browser = try await HeadlessChromium.open("http://127.0.0.1:\(port)/")
+        defer { browser.close() }
+        let page = """
+            JSON.stringify({state: document.getElementById("ready-state").textContent,
+              protocol: document.getElementById("protocol").textContent,
+              rows: document.querySelectorAll("tbody tr").length,
+              aapl: document.querySelector('tr[data-symbol="AAPL"] td.last')?.textContent ?? "",
+              events: [...document.querySelectorAll("#events li")].map(e => e.textContent).join("\\n")})
+            """
+        _ = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
 
         server.kill(signal: SIGKILL)
         let close = try await headless.line("the close after SIGKILL") { $0.contains(#""event":"close""#) }
@@ -54,6 +65,10 @@ struct FaultTests {
             $0.contains("close: 1006") && $0.contains("reconnecting in")
         }
         #expect(down.contains("CLOSED") || down.contains("CONNECTING"), "\(down)")
+        let pageDown = try await browser.waitFor(page, "the page to show the close and a scheduled reconnect") {
+            $0.events.contains("close: code 1006") && $0.events.contains("reconnecting in")
+        }
+        #expect(["CLOSED", "CONNECTING"].contains(pageDown.state), "\(pageDown.state)")
 
         server = try await startServer(port: port)
         let restarted = ContinuousClock.now
@@ -69,6 +84,10 @@ struct FaultTests {
             $0.contains("OPEN") && $0.contains("reconnects 1")
         }
         #expect(back.contains(" AAPL ") && back.contains(" MSFT "))
+        let pageBack = try await browser.waitFor(page, "the page to reconnect and refill") {
+            $0.state == "OPEN" && $0.rows >= 50 && $0.events.components(separatedBy: "message: snapshot").count >= 3
+        }
+        #expect(pageBack.protocol == "ticker.v1")
         server.kill(signal: SIGTERM)
         headless.kill(signal: SIGTERM)
     }

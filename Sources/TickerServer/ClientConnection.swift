@@ -55,6 +55,9 @@ final class ClientConnection: Sendable {
         var closeSender: CloseSender?
         /// The close was handed to the sender, or the session ended: nothing more to send.
         var closeHandled = false
+        /// When the peer last sent a frame (any frame, a pong included), and when our unanswered ping went out.
+        var lastHeardAt: ContinuousClock.Instant
+        var pingSentAt: ContinuousClock.Instant?
     }
 
     struct CloseRequest {
@@ -81,7 +84,7 @@ final class ClientConnection: Sendable {
                 outbox: Outbox(tickCapacity: configuration.outboxTickCapacity),
                 subscriptions: SymbolSet(capacity: symbolCount),
                 rateLimiter: RateLimiter(messagesPerSecond: configuration.messagesPerSecond),
-                lastQueuedAt: .now))
+                lastQueuedAt: .now, lastHeardAt: .now))
     }
 
     var subscriptions: SymbolSet { state.withLock { $0.subscriptions } }
@@ -287,15 +290,20 @@ final class ClientConnection: Sendable {
     }
 
     /// The watchdog's and heartbeat's view, evaluated at `now`.
-    func inspect(
-        now: ContinuousClock.Instant, heartbeatInterval: Duration, slowConsumerTimeout: Duration, closeTimeout: Duration
-    ) -> Inspection {
+    func inspect(now: ContinuousClock.Instant, configuration: TickerServerConfiguration) -> Inspection {
         state.withLock {
             if let close = $0.closeRequest {
-                return now - close.requestedAt > closeTimeout ? .stuckWhileClosing : .fine
+                return now - close.requestedAt > configuration.closeTimeout ? .stuckWhileClosing : .fine
             }
             let stalledSince = [$0.behindSince, $0.writeStartedAt].compactMap { $0 }.min()
-            if let stalledSince, now - stalledSince > slowConsumerTimeout { return .slowConsumer }
+            if let stalledSince, now - stalledSince > configuration.slowConsumerTimeout { return .slowConsumer }
+            if let pingSentAt = $0.pingSentAt {
+                if now - pingSentAt >= configuration.pingTimeout { return .pingTimedOut }
+            } else if now - $0.lastHeardAt >= configuration.pingInterval {
+                $0.pingSentAt = now
+                return .needsPing
+            }
+            let heartbeatInterval = configuration.heartbeatInterval
             if $0.outbox.isEmpty, $0.writeStartedAt == nil, now - $0.lastQueuedAt >= heartbeatInterval {
                 return .needsHeartbeat
             }
@@ -306,8 +314,44 @@ final class ClientConnection: Sendable {
     enum Inspection {
         case fine
         case needsHeartbeat
+        /// Heard nothing for the ping interval: a ping is due (already marked as sent).
+        case needsPing
+        /// The ping went unanswered for the ping timeout: a dead or half-open peer.
+        case pingTimedOut
         case slowConsumer
         case stuckWhileClosing
+    }
+
+    /// The peer sent a frame: it is alive, and any ping is answered.
+    func heardFromPeer() {
+        state.withLock {
+            $0.lastHeardAt = .now
+            $0.pingSentAt = nil
+        }
+    }
+
+    /// Starts noticing what the peer sends (``PeerActivityHandler`` after the frame decoder), on the event loop.
+    func watchPeer() {
+        channel.eventLoop.execute {
+            let pipeline = self.channel.pipeline.syncOperations
+            guard let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self) else { return }
+            try? pipeline.addHandler(PeerActivityHandler(connection: self), position: .after(decoder.handler))
+        }
+    }
+
+    /// On the event loop: a ping frame (opcode 9, empty), written below the encoder like every other frame.
+    func sendPing() {
+        let context: ChannelHandlerContext? = state.withLock {
+            guard $0.closeRequest == nil, !$0.writeFailed else { return nil }
+            if $0.frameContext == nil {
+                $0.frameContext = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+            }
+            return $0.frameContext
+        }
+        guard let context else { return }
+        var ping = channel.allocator.buffer(capacity: 2)
+        ping.writeBytes([0x89, 0x00])
+        context.writeAndFlush(NIOAny(ping), promise: nil)
     }
 
     /// The session ended: no close is sent any more, and the connection stops counting as behind.

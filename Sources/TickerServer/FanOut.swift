@@ -257,12 +257,14 @@ final class FanOut: Service, Sendable {
     func sweep(now: ContinuousClock.Instant = .now) {
         let (connections, seq) = state.withLock { (Array($0.connections.values), $0.book.seq) }
         for connection in connections {
-            switch connection.inspect(
-                now: now, heartbeatInterval: configuration.heartbeatInterval,
-                slowConsumerTimeout: configuration.slowConsumerTimeout, closeTimeout: configuration.closeTimeout)
-            {
+            switch connection.inspect(now: now, configuration: configuration) {
             case .fine:
                 break
+            case .needsPing:
+                connection.channel.eventLoop.execute { connection.sendPing() }
+            case .pingTimedOut:
+                logger.notice("closing a peer that did not answer a ping", metadata: ["connection": "\(connection.id)"])
+                connection.requestClose(.goingAway, reason: "Ping timeout")
             case .needsHeartbeat:
                 connection.send(.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()))
             case .slowConsumer:
@@ -348,7 +350,9 @@ final class FanOut: Service, Sendable {
     func run() async throws {
         // A quarter of the shortest deadline it enforces, from 10 to 250 ms: with the defaults (1 s close timeout) four
         // sweeps a second, each a lock and a few comparisons per connection.
-        let shortest = min(configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.closeTimeout)
+        let shortest = min(
+            configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.closeTimeout,
+            configuration.pingInterval, configuration.pingTimeout)
         let period = max(.milliseconds(10), min(shortest / 4, .milliseconds(250)))
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: period)

@@ -91,7 +91,7 @@ public struct TickerServer: Sendable {
         }
         HTTPRoutes(fanOut: fanOut, startedAt: .now).register(on: router)
         let wsConfiguration = WebSocketServerConfiguration(
-            maxFrameSize: configuration.maxMessageBytes, autoPing: .enabled(timePeriod: configuration.pingInterval),
+            maxFrameSize: configuration.maxMessageBytes, autoPing: .disabled,
             closeTimeout: configuration.closeTimeout)
         let plain = HTTPServerBuilder.http1WebSocketUpgrade(
             configuration: .init(http1: .init(additionalChannelHandlers: [FailedUpgradeDecorator()]), ws: wsConfiguration)

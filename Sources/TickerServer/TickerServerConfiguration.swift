@@ -16,8 +16,10 @@ public struct TickerServerConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// A client that was sent nothing for this long gets a `heartbeat`.
     public var heartbeatInterval: Duration = .seconds(5)
-    /// WebSocket ping period; a peer that has not answered by the next ping is closed (dead-peer detection).
+    /// A peer heard nothing from for this long is sent a WebSocket ping (dead-peer detection).
     public var pingInterval: Duration = .seconds(15)
+    /// A ping unanswered (nothing at all heard from the peer) for this long closes the connection: 1001 "Ping timeout".
+    public var pingTimeout: Duration = .seconds(10)
     /// Largest client message accepted; a bigger one closes the connection with 1009.
     public var maxMessageBytes = 64 * 1024
     /// Client messages allowed per second; one more gets `rate_limited`, then close 1008.

@@ -29,6 +29,7 @@ struct WebSocketSession {
         switch fanOut.register(channel: channel) {
         case .registered(let registered):
             connection = registered
+            connection.watchPeer()
         case .full:
             await refuse(.full, inbound: inbound, outbound: outbound)
             return

@@ -48,10 +48,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seed of the price simulator; the same seed replays the same ticks.") var seed: UInt64 = 1
     @Option(name: .customLong("heartbeat-ms"), help: "Send a heartbeat to a client sent nothing for this long.")
     var heartbeatMs = 5000
-    @Option(
-        name: .customLong("ping-interval-ms"),
-        help: "WebSocket ping period, also the pong timeout: a peer that has not answered by the next ping is closed (1001).")
+    @Option(name: .customLong("ping-interval-ms"), help: "Ping a peer heard nothing from for this long (dead-peer detection).")
     var pingIntervalMs = 15000
+    @Option(name: .customLong("ping-timeout-ms"), help: "Close a peer that leaves a ping unanswered this long (1001 Ping timeout).")
+    var pingTimeoutMs = 10000
     @Option(help: "Largest client message in bytes; larger closes with 1009.") var maxMessageBytes = 65536
     @Option(help: "Client messages allowed per second; more gets rate_limited, then close 1008.")
     var messagesPerSecond = 50
@@ -78,8 +78,8 @@ struct ServerOptions: ParsableArguments {
         if let symbolCount, !(1...100_000).contains(symbolCount) {
             throw ValidationError("--symbol-count must be from 1 to 100000, got \(symbolCount)")
         }
-        guard heartbeatMs >= 1, pingIntervalMs >= 1, slowConsumerMs >= 1 else {
-            throw ValidationError("--heartbeat-ms, --ping-interval-ms and --slow-consumer-ms must be positive")
+        guard heartbeatMs >= 1, pingIntervalMs >= 1, pingTimeoutMs >= 1, slowConsumerMs >= 1 else {
+            throw ValidationError("--heartbeat-ms, --ping-interval-ms, --ping-timeout-ms and --slow-consumer-ms must be positive")
         }
         guard maxMessageBytes >= 256 else { throw ValidationError("--max-message-bytes must be at least 256") }
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
@@ -108,6 +108,7 @@ struct ServerOptions: ParsableArguments {
         configuration.seed = seed
         configuration.heartbeatInterval = .milliseconds(heartbeatMs)
         configuration.pingInterval = .milliseconds(pingIntervalMs)
+        configuration.pingTimeout = .milliseconds(pingTimeoutMs)
         configuration.maxMessageBytes = maxMessageBytes
         configuration.messagesPerSecond = messagesPerSecond
         configuration.slowConsumerTimeout = .milliseconds(slowConsumerMs)

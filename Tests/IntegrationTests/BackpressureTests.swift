@@ -77,10 +77,29 @@ struct BackpressureTests {
         }
     }
 
+    @Test("a peer that answers pings stays connected across many ping intervals")
+    func livePeer() async throws {
+        try await TestServer.with({
+            $0.pingInterval = .milliseconds(100)
+            $0.pingTimeout = .milliseconds(150)
+            $0.heartbeatInterval = .milliseconds(200)
+        }) { server, _ in
+            let quiet = try await server.connect()
+            _ = try await quiet.next()
+            // Subscribed to nothing and sending nothing: only its answers to the server's pings show it is alive.
+            // Five heartbeats are a second, ten ping intervals.
+            for _ in 0..<5 {
+                guard case .heartbeat = try await quiet.next() else { throw TestFailure("expected a heartbeat") }
+            }
+            #expect(server.server.stats.snapshot.connections == 1)
+        }
+    }
+
     @Test("a peer that stops answering pings is found and closed with 1001 Ping timeout")
     func deadPeer() async throws {
         try await TestServer.with({
             $0.pingInterval = .milliseconds(200)
+            $0.pingTimeout = .milliseconds(200)
             $0.closeTimeout = .milliseconds(300)
         }) { server, _ in
             let silent = try await server.connect()

@@ -35,13 +35,7 @@ struct BrowserDashboardTests {
         try await TestServer.with { server, _ in
             let browser = try await HeadlessChromium.open("\(server.http)/")
             defer { browser.close() }
-            let page = """
-                JSON.stringify({state: document.getElementById("ready-state").textContent,
-                  protocol: document.getElementById("protocol").textContent,
-                  rows: document.querySelectorAll("tbody tr").length,
-                  aapl: document.querySelector('tr[data-symbol="AAPL"] td.last')?.textContent ?? "",
-                  events: [...document.querySelectorAll("#events li")].map(e => e.textContent).join("\\n")})
-                """
+            let page = HeadlessChromium.dashboardState
             let filled = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
             #expect(filled.protocol == "ticker.v1")
             #expect(filled.aapl.range(of: #"^[▲▼ ]*\d+\.\d\d$"#, options: .regularExpression) != nil, "a price: \(filled.aapl)")
@@ -57,6 +51,15 @@ struct BrowserDashboardTests {
 
 /// Headless Chromium driven over the DevTools protocol, through the project's own WebSocket client.
 final class HeadlessChromium {
+    /// A script that reads the dashboard page's state as the JSON of a ``PageState``.
+    static let dashboardState = """
+        JSON.stringify({state: document.getElementById("ready-state").textContent,
+          protocol: document.getElementById("protocol").textContent,
+          rows: document.querySelectorAll("tbody tr").length,
+          aapl: document.querySelector('tr[data-symbol="AAPL"] td.last')?.textContent ?? "",
+          events: [...document.querySelectorAll("#events li")].map(e => e.textContent).join("\\n")})
+        """
+
     struct PageState: Decodable {
         var state: String
         var `protocol`: String

@@ -47,13 +47,7 @@ struct FaultTests {
         _ = try await headless.line("the first quote") { $0.contains(#""event":"quote""#) }
         let browser = try await HeadlessChromium.open("http://127.0.0.1:\(port)/")
         defer { browser.close() }
-        let page = """
-            JSON.stringify({state: document.getElementById("ready-state").textContent,
-              protocol: document.getElementById("protocol").textContent,
-              rows: document.querySelectorAll("tbody tr").length,
-              aapl: document.querySelector('tr[data-symbol="AAPL"] td.last')?.textContent ?? "",
-              events: [...document.querySelectorAll("#events li")].map(e => e.textContent).join("\\n")})
-            """
+        let page = HeadlessChromium.dashboardState
         _ = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
 
         server.kill(signal: SIGKILL)

@@ -33,23 +33,10 @@ struct LifecycleTests {
 
     @Test("the built binary finds its assets from another directory, prints its URL, and exits 0 on SIGTERM within 2 s")
     func binaryFromAnotherDirectory() async throws {
-        let binary = try TickerBinary.url()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--port", "0", "--tick-ms", "50"]
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
         var environment = ProcessInfo.processInfo.environment
         environment["TICKER_ASSETS"] = nil
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        let exited = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        let line = try await TickerBinary.firstLine(of: output.fileHandleForReading, process: process)
+        let server = try ChildProcess(try TickerBinary.url(), ["serve", "--port", "0", "--tick-ms", "50"], environment: environment)
+        let line = try await server.line("the server's URL") { _ in true }
         let url = try #require(line.split(separator: " ").first { $0.hasPrefix("ws://") }.map(String.init))
         #expect(line.hasPrefix("ticker: serving simulated quotes on ws://127.0.0.1:"))
         let connection = try await WebSocketConnection.connect(to: WebSocketURL(url))
@@ -58,17 +45,15 @@ struct LifecycleTests {
         #expect(symbols.count >= 50)
 
         let signalled = ContinuousClock.now
-        process.interrupt()  // SIGINT; SIGTERM takes the same path
+        server.kill(signal: SIGINT)  // SIGTERM takes the same path
         let close = await socket.closing()
         #expect(close.code == 1001)
-        var statuses = exited.stream.makeAsyncIterator()
-        let status = await statuses.next()
-        #expect(status == 0)
+        #expect(await server.exitStatus() == 0)
         #expect(ContinuousClock.now - signalled < .seconds(2))
     }
 }
 
-/// Finds and reads the `ticker` executable built next to the test bundle.
+/// Finds the `ticker` executable built next to the test bundle.
 enum TickerBinary {
     static func url() throws -> URL {
         let candidates = [
@@ -83,31 +68,5 @@ enum TickerBinary {
             }
         }
         throw TestFailure("cannot find the ticker binary near \(candidates.map(\.path)); run swift build first")
-    }
-
-    /// The first line the process writes, waiting at most 30 s.
-    static func firstLine(of handle: FileHandle, process: Process) async throws -> String {
-        let lines = AsyncStream.makeStream(of: String.self)
-        let reader = Thread {
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                if let newline = buffer.firstIndex(of: 10) {
-                    lines.continuation.yield(String(decoding: buffer[..<newline], as: UTF8.self))
-                    break
-                }
-            }
-            lines.continuation.finish()
-        }
-        reader.start()
-        let watchdog = Task {
-            if (try? await Task.sleep(for: .seconds(30))) != nil { process.terminate() }
-        }
-        defer { watchdog.cancel() }
-        var iterator = lines.stream.makeAsyncIterator()
-        guard let line = await iterator.next() else { throw TestFailure("the server printed nothing") }
-        return line
     }
 }

@@ -5,13 +5,19 @@ final class ChildProcess {
     let process = Process()
     private var lines: AsyncStream<String>.Iterator
     private let continuation: AsyncStream<String>.Continuation
+    private var exits: AsyncStream<Int32>.Iterator
 
     var pid: Int32 { process.processIdentifier }
 
-    init(_ executable: URL, _ arguments: [String]) throws {
+    /// Starts `executable` from the temporary directory, with `environment` if given (else this process's).
+    init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        if let environment { process.environment = environment }
+        let exited = AsyncStream.makeStream(of: Int32.self)
+        exits = exited.stream.makeAsyncIterator()
+        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -46,6 +52,16 @@ final class ChildProcess {
             if matches(line) { return line }
         }
         throw TestFailure("\(what): the output ended first")
+    }
+
+    /// The exit status, waiting at most `timeout` (then the process is killed).
+    func exitStatus(within timeout: Duration = .seconds(20)) async -> Int32? {
+        let process = self.process
+        let watchdog = Task {
+            if (try? await Task.sleep(for: timeout)) != nil, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+        defer { watchdog.cancel() }
+        return await exits.next()
     }
 
     func kill(signal: Int32 = SIGKILL) {

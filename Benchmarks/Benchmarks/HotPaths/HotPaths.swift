@@ -42,17 +42,23 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(outbox)
     }
 
-    Benchmark("Dashboard update: apply a 50-quote message") { benchmark in
+    /// A 160x60 dashboard subscribed to every symbol, and `count` quotes messages of a seeded feed.
+    func dashboard(messages count: Int) -> (DashboardModel, [DashboardMessage]) {
         var simulator = PriceSimulator(catalog: catalog, seed: 1, activity: 1)
-        var model = DashboardModel(url: "ws://127.0.0.1:8080/ws", width: 160, height: 60)
-        model =
-            DashboardUpdate.update(model, .client(.message(.subscribed(symbols: catalog.symbols.map(\.symbol)), receivedAt: 0, bytes: 0), now: 0)).0
-        let messages = (1...64).map { index -> DashboardMessage in
+        let subscribed = DashboardMessage.client(
+            .message(.subscribed(symbols: catalog.symbols.map(\.symbol)), receivedAt: 0, bytes: 0), now: 0)
+        let model = DashboardUpdate.update(DashboardModel(url: "ws://127.0.0.1:8080/ws", width: 160, height: 60), subscribed).0
+        let messages = (1...count).map { index -> DashboardMessage in
             let tick = simulator.step(timestamp: Int64(index) * 100_000)
             return .client(
                 .message(.quotes(seq: tick.seq, ts: tick.ts, quotes: tick.quotes, conflated: nil), receivedAt: tick.ts + 500, bytes: 8000),
                 now: tick.ts + 500)
         }
+        return (model, messages)
+    }
+
+    Benchmark("Dashboard update: apply a 50-quote message") { benchmark in
+        var (model, messages) = dashboard(messages: 64)
         benchmark.startMeasurement()
         for iteration in benchmark.scaledIterations {
             model = DashboardUpdate.update(model, messages[iteration % messages.count]).0
@@ -61,20 +67,8 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Dashboard view: render a 160x60 frame of 50 symbols") { benchmark in
-        var simulator = PriceSimulator(catalog: catalog, seed: 1, activity: 1)
-        var model = DashboardModel(url: "ws://127.0.0.1:8080/ws", width: 160, height: 60)
-        model =
-            DashboardUpdate.update(model, .client(.message(.subscribed(symbols: catalog.symbols.map(\.symbol)), receivedAt: 0, bytes: 0), now: 0)).0
-        for index in 1...60 {
-            let tick = simulator.step(timestamp: Int64(index) * 100_000)
-            model =
-                DashboardUpdate.update(
-                    model,
-                    .client(
-                        .message(.quotes(seq: tick.seq, ts: tick.ts, quotes: tick.quotes, conflated: nil), receivedAt: tick.ts + 500, bytes: 8000),
-                        now: tick.ts + 500)
-                ).0
-        }
+        var (model, messages) = dashboard(messages: 60)
+        for message in messages { model = DashboardUpdate.update(model, message).0 }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(DashboardView.render(model))

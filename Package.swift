@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TickerServer", "TickerCore", "TickerAssets", "TickerClient", "TickerCompare",
+                "TickerServer", "TickerCore", "TickerAssets", "TickerClient", "TickerCompare", "TickerBench",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

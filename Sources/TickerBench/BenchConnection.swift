@@ -5,12 +5,21 @@ import NIOWebSocket
 import Synchronization
 import TickerCore
 
-/// Where the run is: frames count towards the report only while it measures.
+/// Where the run is: frames count towards the report while it measures, and during the grace period after the window
+/// for the ticks produced in it (those at or below ``seqLimit``), so that a frame still in flight at the end of the
+/// window counts as delivered.
 final class BenchPhase: Sendable {
-    enum Value: Int { case warmingUp = 0, measuring = 1, finished = 2 }
+    enum Value: Int { case warmingUp = 0, measuring = 1, grace = 2, finished = 3 }
     private let value = Atomic<Int>(Value.warmingUp.rawValue)
+    private let limit = Atomic<UInt64>(.max)
     var current: Value { Value(rawValue: value.load(ordering: .relaxed)) ?? .finished }
+    var seqLimit: UInt64 { limit.load(ordering: .relaxed) }
     func set(_ phase: Value) { value.store(phase.rawValue, ordering: .relaxed) }
+    /// Ends the window: from now on only frames of ticks up to `seq` are counted, and only for delivery.
+    func startGrace(lastSeq seq: UInt64) {
+        limit.store(seq, ordering: .relaxed)
+        set(.grace)
+    }
 }
 
 /// One load-generator connection: a bare NIO WebSocket client whose frame handler scans each `quotes` frame on the
@@ -90,7 +99,14 @@ private final class BenchFrameHandler: ChannelInboundHandler, RemovableChannelHa
                 subscribeAfterWelcome(context: context)
                 return
             }
-            tally.frameReceived(scan, receivedAt: receivedAt, previousSeq: lastSeq, measuring: phase.current == .measuring)
+            switch phase.current {
+            case .measuring:
+                tally.frameReceived(scan, receivedAt: receivedAt, previousSeq: lastSeq, inWindow: true)
+            case .grace where scan.seq <= phase.seqLimit:
+                tally.frameReceived(scan, receivedAt: receivedAt, previousSeq: lastSeq, inWindow: false)
+            default:
+                tally.otherFrameReceived()
+            }
             lastSeq = scan.seq
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.data)

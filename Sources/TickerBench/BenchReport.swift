@@ -27,7 +27,8 @@ public struct BenchReport: Sendable, Hashable, Codable {
     public var framesPerSecond: Double
     public var expectedFramesPerSecond: Double
     public var quotesPerSecond: Double
-    /// Frames received ÷ (connected clients × ticks produced), over the ticks wholly inside the window.
+    /// Frames received ÷ (connected clients × ticks produced), over the ticks produced in the window (their frames may
+    /// arrive up to a second after it).
     public var deliveryRatio: Double
     /// Quotes received ÷ quotes produced for every connected client, over the same ticks.
     public var quoteDeliveryRatio: Double

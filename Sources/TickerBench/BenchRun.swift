@@ -108,11 +108,14 @@ public struct BenchRun: Sendable {
                     framesPerSecond: Double(now.frames) / max(elapsed, 0.001),
                     p99Ms: Double(now.latency.valueAtPercentile(99)) / 1000, serverCpuPercent: cpu))
         }
-        phase.set(.finished)
         let windowSeconds = (ContinuousClock.now - windowStart).seconds
         let serverEnd = ProcessSample.read(pid: options.serverPid)
         let selfEnd = ProcessSample.read(pid: nil)
         let hostEnd = HostSample.read()
+        // A grace second for the frames of the window's last ticks that are still on their way.
+        phase.startGrace(lastSeq: try await merged(tallies).ticks.keys.max() ?? 0)
+        try await Task.sleep(for: .seconds(1))
+        phase.set(.finished)
         let tally = try await merged(tallies)
         return report(
             tally: tally, ramp: ramp, connected: connected, windowSeconds: windowSeconds, rssBaseline: rssBaseline,
@@ -212,9 +215,10 @@ public struct BenchRun: Sendable {
         tally: TallySnapshot, ramp: Ramp, connected: Int, windowSeconds: Double, rssBaseline: Int?,
         server: (ProcessSample?, ProcessSample?), this: (ProcessSample?, ProcessSample?), host: (HostSample?, HostSample?)
     ) -> BenchReport {
-        // Ticks wholly inside the window: drop the first and last seq seen, which the window may have cut.
+        // Ticks produced in the window: drop the first seq seen, whose frames the window's start may have cut; the last
+        // ones had the grace second to arrive.
         let seqs = tally.ticks.keys.sorted()
-        let inner = seqs.count > 2 ? Array(seqs.dropFirst().dropLast()) : seqs
+        let inner = seqs.count > 1 ? Array(seqs.dropFirst()) : seqs
         let innerFrames = inner.reduce(0) { $0 + (tally.ticks[$1]?.frames ?? 0) }
         let innerQuotes = inner.reduce(0) { $0 + (tally.ticks[$1]?.quotes ?? 0) }
         let producedQuotes = inner.reduce(0) { $0 + (tally.ticks[$1]?.producedQuotes ?? 0) }

@@ -13,11 +13,14 @@ final class LoopTally {
 
     private(set) var snapshot = TallySnapshot()
 
-    func frameReceived(_ scan: QuotesFrameScan, receivedAt: Int64, previousSeq: UInt64?, measuring: Bool) {
+    /// A `quotes` frame of a tick produced in the window. It counts towards the rates only if it also arrived in the
+    /// window (`inWindow`); towards delivery, gaps and latency either way.
+    func frameReceived(_ scan: QuotesFrameScan, receivedAt: Int64, previousSeq: UInt64?, inWindow: Bool) {
         snapshot.framesTotal += 1
-        guard measuring else { return }
-        snapshot.frames += 1
-        snapshot.quotes += scan.quoteCount
+        if inWindow {
+            snapshot.frames += 1
+            snapshot.quotes += scan.quoteCount
+        }
         snapshot.conflated += scan.conflated
         if let previousSeq {
             if scan.seq <= previousSeq {
@@ -35,6 +38,7 @@ final class LoopTally {
     }
 
     func disconnected() { snapshot.disconnects += 1 }
+    /// Any other frame: a welcome, a heartbeat, a tick outside the window.
     func otherFrameReceived() { snapshot.framesTotal += 1 }
 }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOWebSocket
 import TickerClient
+import TickerCore
 
 /// A fan-out load test: opens many WebSocket clients at a bounded rate, subscribes them, lets the feed warm up, then
 /// measures delivery and latency for a fixed window. Bounded in count (`clients`) and time (ramp deadline, warm-up,

@@ -1,4 +1,5 @@
 import Foundation
+import TickerCore
 
 /// CPU time and resident memory of a process, read from `/proc` (Linux).
 public struct ProcessSample: Sendable {
@@ -54,9 +55,4 @@ public struct HostSample: Sendable {
         let total = total - earlier.total
         return total > 0 ? 100 * Double(ProcessInfo.processInfo.activeProcessorCount) * (busy - earlier.busy) / total : 0
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

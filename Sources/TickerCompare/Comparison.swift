@@ -124,7 +124,7 @@ public struct Comparison: Sendable {
             return report
         }
         return Result(
-            symbols: symbols, durationSeconds: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18,
+            symbols: symbols, durationSeconds: duration.seconds,
             firstSeq: window.lowerBound, lastSeq: window.upperBound, styles: reports)
     }
 

@@ -5,9 +5,9 @@ import Synchronization
 import TickerCore
 
 /// One WebSocket client as the fan-out sees it: its subscriptions, its conflating outbox and the timestamps the
-/// watchdog reads. The feed thread enqueues; the connection's event loop drains the outbox straight into the channel
-/// while the channel is writable (TCP backpressure: past NIO's high-water mark the rest stays in the outbox, where
-/// newer ticks fold into it). Neither ever waits for the other.
+/// watchdog reads. Everything is written on the connection's event loop: a tick straight into the channel when nothing
+/// is queued ahead of it, otherwise through the outbox while the channel is writable (TCP backpressure: past NIO's
+/// high-water mark the rest stays in the outbox, where newer ticks fold into it). The feed never waits for a client.
 ///
 /// Hand-written hot path, measured (`ticker bench --clients 1000` and the shared load generator, 10 ticks/s, release,
 /// this 2-core machine, `perf record` for where the time went):
@@ -41,7 +41,7 @@ final class ClientConnection: Sendable {
         var behindSince: ContinuousClock.Instant?
         /// Since when the current socket write has been waiting, nil when no write is in flight.
         var writeStartedAt: ContinuousClock.Instant?
-        /// The close the writer should send next, and when it was asked for.
+        /// The close to send, and when it was asked for.
         var closeRequest: CloseRequest?
         /// The channel went unwritable: the last frame written carries a promise, and draining resumes when it completes.
         var awaitingWritable = false
@@ -89,7 +89,7 @@ final class ClientConnection: Sendable {
 
     var subscriptions: SymbolSet { state.withLock { $0.subscriptions } }
 
-    /// Queues a message (encoded for this client alone) and wakes the writer.
+    /// Queues a message (encoded for this client alone) and drains on the event loop.
     func send(_ message: ServerMessage) {
         let payload = WireFrame.text(message.encodedJSON)
         state.withLock {
@@ -137,19 +137,15 @@ final class ClientConnection: Sendable {
     private enum Acceptance {
         case dropped
         case direct(ChannelHandlerContext, ByteBuffer)
-        case queued
+        /// In the outbox; `fellBehind` when this tick filled it.
+        case queued(fellBehind: Bool)
     }
 
     private func accept(
         _ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog, direct: Bool
     ) -> Acceptance {
-        enum Outcome {
-            case dropped
-            case direct(ChannelHandlerContext, ByteBuffer)
-            case queued(fellBehind: Bool)
-        }
         let writable = direct && channel.isWritable
-        let outcome: Outcome = state.withLock {
+        let outcome: Acceptance = state.withLock {
             guard $0.closeRequest == nil, !$0.writeFailed else { return .dropped }
             var quotes = quotes
             var payload = payload
@@ -168,15 +164,8 @@ final class ClientConnection: Sendable {
             $0.behindSince = .now
             return .queued(fellBehind: true)
         }
-        switch outcome {
-        case .dropped:
-            return .dropped
-        case .direct(let context, let frame):
-            return .direct(context, frame)
-        case .queued(let fellBehind):
-            if fellBehind { metrics.connectionBehind(true) }
-            return .queued
-        }
+        if case .queued(fellBehind: true) = outcome { metrics.connectionBehind(true) }
+        return outcome
     }
 
     /// Counts a client message against the rate limit; false when it is over.
@@ -185,7 +174,7 @@ final class ClientConnection: Sendable {
         return state.withLock { $0.rateLimiter.allow(now: now) }
     }
 
-    /// Asks the writer to close with `code` (the first request wins). With `afterQueuedMessages`, what is already
+    /// Asks for a close with `code` (the first request wins). With `afterQueuedMessages`, what is already
     /// queued goes out first; either way nothing new is queued from now on.
     func requestClose(_ code: WebSocketErrorCode, reason: String, afterQueuedMessages: Bool = false) {
         state.withLock {
@@ -229,7 +218,7 @@ final class ClientConnection: Sendable {
     }
 
     /// On the event loop: writes queued frames in order while the channel is writable, then flushes once. A close
-    /// that is ready wakes the session, which sends it.
+    /// that is ready goes to the ``CloseSender``.
     func drain() {
         var wrote = false
         draining: while true {
@@ -240,11 +229,7 @@ final class ClientConnection: Sendable {
                     guard close.afterQueuedMessages else { return .closeReady }
                     if $0.outbox.isEmpty { return $0.awaitingWritable ? .stop : .closeReady }
                 }
-                guard !$0.awaitingWritable else { return .stop }
-                if $0.frameContext == nil {
-                    $0.frameContext = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-                }
-                guard $0.frameContext != nil, let item = $0.outbox.popFirst() else { return .stop }
+                guard !$0.awaitingWritable, frameContext(&$0) != nil, let item = $0.outbox.popFirst() else { return .stop }
                 let caughtUp = $0.behindSince != nil && !$0.outbox.isFull
                 if caughtUp { $0.behindSince = nil }
                 switch item {
@@ -339,19 +324,21 @@ final class ClientConnection: Sendable {
         }
     }
 
-    /// On the event loop: a ping frame (opcode 9, empty), written below the encoder like every other frame.
+    /// On the event loop: a ping frame, written below the encoder like every other frame.
     func sendPing() {
         let context: ChannelHandlerContext? = state.withLock {
             guard $0.closeRequest == nil, !$0.writeFailed else { return nil }
-            if $0.frameContext == nil {
-                $0.frameContext = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-            }
-            return $0.frameContext
+            return frameContext(&$0)
         }
-        guard let context else { return }
-        var ping = channel.allocator.buffer(capacity: 2)
-        ping.writeBytes([0x89, 0x00])
-        context.writeAndFlush(NIOAny(ping), promise: nil)
+        context?.writeAndFlush(NIOAny(WireFrame.ping), promise: nil)
+    }
+
+    /// Where frames enter the pipeline, just below NIO's `WebSocketFrameEncoder`; looked up once, on the event loop.
+    private func frameContext(_ state: inout State) -> ChannelHandlerContext? {
+        if state.frameContext == nil {
+            state.frameContext = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
+        return state.frameContext
     }
 
     /// The session ended: no close is sent any more, and the connection stops counting as behind.

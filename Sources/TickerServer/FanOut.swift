@@ -30,7 +30,7 @@ final class FanOut: Service, Sendable {
         /// `groups` as the fan-out reads it, rebuilt after membership changes.
         var groupsSnapshot: [(set: SymbolSet, members: [ClientConnection])]? = []
         var longPolls: [Int: LongPoll] = [:]
-        /// Per event loop: whether a tick is being delivered there, and what to drain after it.
+        /// Per event loop: the ticks waiting to be delivered there, one task at a time.
         var lanes: [ObjectIdentifier: LoopLane] = [:]
         /// `/api/quotes/poll` requests being answered (waiting or not), for `maxConcurrentLongPolls`.
         var longPollsInFlight = 0
@@ -120,13 +120,8 @@ final class FanOut: Service, Sendable {
             let batch = LoopLane.Batch(
                 deliver: { direct in
                     for (connection, delivery) in deliveries {
-                        if direct {
-                            connection.deliverTick(
-                                tick, quotes: delivery.quotes, payload: delivery.payload, groupSet: delivery.groupSet, catalog: catalog)
-                        } else {
-                            connection.enqueueTick(
-                                tick, quotes: delivery.quotes, payload: delivery.payload, groupSet: delivery.groupSet, catalog: catalog)
-                        }
+                        let take = direct ? connection.deliverTick : connection.enqueueTick
+                        take(tick, delivery.quotes, delivery.payload, delivery.groupSet, catalog)
                     }
                 },
                 connections: deliveries.map(\.connection))

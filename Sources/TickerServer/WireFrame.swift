@@ -4,6 +4,9 @@ import NIOCore
 /// then the payload length in 7, 16 or 64 bits). The fan-out builds each tick's frame once and hands the same bytes to
 /// every connection below NIO's `WebSocketFrameEncoder`, which would otherwise write a header per connection per frame.
 enum WireFrame {
+    /// A ping with no payload (FIN set, opcode 9).
+    static let ping = ByteBuffer(bytes: [0x89, 0x00])
+
     static func text(_ payload: [UInt8]) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(payload.count + 10)

@@ -1,4 +1,5 @@
 import Synchronization
+import TickerCore
 
 /// Runs the Model-Update-View loop: messages are applied in order by ``DashboardUpdate``; the view is drawn by a
 /// separate loop at most 30 times a second from the newest model, so a fast feed costs updates, not redraws.
@@ -48,8 +49,7 @@ public final class DashboardProgram: Sendable {
                         render(grid)
                         shown = grid
                     }
-                    let (seconds, attoseconds) = elapsed.components
-                    send(.frameTimed(microseconds: Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)))
+                    send(.frameTimed(microseconds: Int(elapsed.microseconds)))
                     try? await Task.sleep(for: Self.frameInterval)
                 }
             }

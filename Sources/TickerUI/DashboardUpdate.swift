@@ -94,7 +94,7 @@ public enum DashboardUpdate {
             let detail = reason.isEmpty ? (wasClean ? "" : " (no close frame)") : " \(reason)"
             log(.close, "close: \(codeText)\(detail)")
         case .reconnectScheduled(let attempt, let delay):
-            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            let seconds = delay.seconds
             log(.reconnect, "reconnecting in \(String(format1: seconds)) s (attempt \(attempt))")
         }
     }

@@ -29,6 +29,11 @@ struct TestCertificate {
         return certificate
     }
 
+    /// The server's side: this certificate and its key.
+    var serverFiles: TickerServerConfiguration.TLSFiles {
+        .init(certificateChainPath: certificatePath, privateKeyPath: keyPath)
+    }
+
     /// A client configuration that trusts this certificate only.
     var clientTLS: TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -43,7 +48,7 @@ struct TLSTests {
     func secureFeed() async throws {
         let certificate = try await TestCertificate.make()
         try await TestServer.with({
-            $0.tls = .init(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
+            $0.tls = certificate.serverFiles
         }) { server, _ in
             let url = try WebSocketURL("wss://127.0.0.1:\(server.port)/ws")
             #expect(url.description == "wss://127.0.0.1:\(server.port)/ws")
@@ -70,7 +75,7 @@ struct TLSTests {
     func refusals() async throws {
         let certificate = try await TestCertificate.make()
         try await TestServer.with({
-            $0.tls = .init(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
+            $0.tls = certificate.serverFiles
         }) { server, _ in
             await #expect(throws: (any Error).self) {
                 // The system's roots do not include a self-signed test certificate.
@@ -95,7 +100,7 @@ struct TLSTests {
     func binary() async throws {
         let certificate = try await TestCertificate.make()
         try await TestServer.with({
-            $0.tls = .init(certificateChainPath: certificate.certificatePath, privateKeyPath: certificate.keyPath)
+            $0.tls = certificate.serverFiles
             $0.activity = 1
         }) { server, _ in
             let run = try await BinaryRun.ticker([

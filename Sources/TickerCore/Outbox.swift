@@ -35,6 +35,13 @@ public struct Outbox<Payload: Sendable>: Sendable {
     /// True while the queue holds as many tick frames as it may: the next tick will be folded.
     public var isFull: Bool { queuedTicks >= tickCapacity }
 
+    /// True while the client is behind: the queue is full, or ends in a folded frame that new ticks fold into.
+    public var isConflating: Bool {
+        if isFull { return true }
+        if case .conflated? = items.last { return true }
+        return false
+    }
+
     public mutating func push(message payload: Payload) {
         items.append(.message(payload))
     }

@@ -3,8 +3,9 @@ import HTTPTypes
 /// Who may connect: an Origin allow-list (against cross-site WebSocket hijacking), a shared token, a connection limit.
 /// All off by default.
 ///
-/// hummingbird-websocket can only refuse an upgrade with a bare 400, which cannot say why; so a refused WebSocket is
-/// accepted and closed at once with an application close code and a reason. HTTP endpoints answer with the status.
+/// A refused WebSocket is accepted and closed at once with an application close code and a reason, because a browser
+/// never sees the status of a refused handshake (its `WebSocket` only reports `error` and close 1006), while the close
+/// code and reason reach `onclose`. HTTP endpoints answer with the status.
 public struct AccessPolicy: Sendable, Hashable {
     /// Origins a browser may connect from (`http://localhost:3000`); empty allows any. Requests without an Origin
     /// header (command-line clients; browsers always send one) are not affected.
@@ -59,11 +60,16 @@ public struct AccessPolicy: Sendable, Hashable {
 
     /// Checks a request's Origin and token (the connection limit is checked where connections are counted).
     func check(headers: HTTPFields, target: String?) -> Refusal? {
-        if !allowedOrigins.isEmpty, let origin = headers[.origin], !allowedOrigins.contains(origin) {
+        check(origin: headers[.origin], authorization: headers[.authorization], target: target)
+    }
+
+    /// Checks an Origin header and an Authorization header (or the target's `?token=`).
+    func check(origin: String?, authorization: String?, target: String?) -> Refusal? {
+        if !allowedOrigins.isEmpty, let origin, !allowedOrigins.contains(origin) {
             return .forbiddenOrigin(origin)
         }
         guard let token else { return nil }
-        let bearer = headers[.authorization].flatMap { value -> String? in
+        let bearer = authorization.flatMap { value -> String? in
             value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst("bearer ".count)) : nil
         }
         guard let presented = bearer ?? Self.queryToken(target), Self.constantTimeEquals(presented, token) else {

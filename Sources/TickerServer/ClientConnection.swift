@@ -1,356 +1,392 @@
-import Dispatch
+import Foundation
+import Logging
 import NIOCore
 import NIOWebSocket
-import Synchronization
 import TickerCore
 
-/// One WebSocket client as the fan-out sees it: its subscriptions, its conflating outbox and the timestamps the
-/// watchdog reads. Everything is written on the connection's event loop: a tick straight into the channel when nothing
-/// is queued ahead of it, otherwise through the outbox while the channel is writable (TCP backpressure: past NIO's
-/// high-water mark the rest stays in the outbox, where newer ticks fold into it). The feed never waits for a client.
+/// One upgraded WebSocket, served entirely by this channel handler on the connection's event loop: no task, no lock.
+/// It sits after NIO's WebSocket frame decoder and holds everything the connection is: what the client sent and how it
+/// is checked against RFC 6455 (``MessageAssembler``), its conflating ``Outbox``, the closing handshake, and the times
+/// the housekeeping sweep reads. SwiftNIO's rule holds throughout: the connection's state has one owner, its event
+/// loop. Calls from elsewhere (the hub's shutdown, the sweep) hop to that loop first.
 ///
-/// Hand-written hot path, measured (`ticker bench --clients 1000` and the shared load generator, 10 ticks/s, release,
-/// this 2-core machine, `perf record` for where the time went):
-/// - hummingbird's async outbound writer, one writer task per connection: 17.9 % of a core, 48 % of samples on the
-///   cooperative pool (a task wake-up and two executor hops per frame);
-/// - frames written on the event loop, batched per loop: 12.6 %, the rest in NIO's pipeline and the kernel;
-/// - plus the tick framed once (``WireFrame``) and written below NIO's `WebSocketFrameEncoder`, no promise per write:
-///   8.8 %;
-/// - plus the tick delivered on the loop straight to the socket when nothing is queued (no outbox round trip, no pass
-///   over the connections on the feed thread): see docs/PERFORMANCE.md.
-/// hummingbird's writer still sends the close frame, so the closing handshake stays the library's: the session gives
-/// the connection a ``CloseSender`` that starts a task for it when a close is ready (rare), rather than keeping a task
-/// per connection parked waiting for one (about 2 KiB of task memory per connection, measured with heaptrack).
-final class ClientConnection: Sendable {
-    let id: Int
-    /// The NIO channel, closed outright when a stuck peer would not even take a close frame.
-    let channel: any Channel
-    private let metrics: ServerMetrics
-    private let state: Mutex<State>
+/// Ticks arrive from the connection's ``LoopLane``, already framed once per loop (``WireFrame``), and are written just
+/// below NIO's `WebSocketFrameEncoder`: straight into the channel when nothing is queued ahead of them and the channel
+/// is writable (the common case: one write and one flush, no copy), otherwise through the outbox as the socket takes
+/// them. Past NIO's high-water mark (TCP backpressure) the rest waits in the outbox, where newer ticks fold together.
+/// Control frames (close, ping, pong) go through the encoder.
+///
+/// Measured (docs/PERFORMANCE.md has the runs and the profile): serving the upgraded socket from this handler instead
+/// of hummingbird-websocket's task per connection took resident memory per idle connection from 27.3 KiB down and
+/// server CPU per delivered frame from 12.5 µs down (figures in docs/PERFORMANCE.md).
+final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
 
-    /// Sends a close frame (through hummingbird's writer); called once, when the close may go.
-    typealias CloseSender = @Sendable (WebSocketErrorCode, String) -> Void
+    let eventLoop: any EventLoop
+    private let fanOut: FanOut
+    let lane: LoopLane
+    /// Set when the access policy refused the handshake: the connection is closed with it at once.
+    private let refusal: AccessPolicy.Refusal?
 
-    struct State {
-        var outbox: Outbox<ByteBuffer>
-        var subscriptions: SymbolSet
-        var rateLimiter: RateLimiter
-        /// When the last frame was queued (for heartbeats).
-        var lastQueuedAt: ContinuousClock.Instant
-        /// Since when the outbox has been full (conflating), nil when it keeps up.
-        var behindSince: ContinuousClock.Instant?
-        /// Since when the current socket write has been waiting, nil when no write is in flight.
-        var writeStartedAt: ContinuousClock.Instant?
-        /// The close to send, and when it was asked for.
-        var closeRequest: CloseRequest?
-        /// The channel went unwritable: the last frame written carries a promise, and draining resumes when it completes.
-        var awaitingWritable = false
-        /// Where frames enter the pipeline: just below NIO's `WebSocketFrameEncoder` (looked up once, on the loop).
-        var frameContext: ChannelHandlerContext?
-        /// A drain is queued on the event loop already.
-        var drainScheduled = false
-        /// A write failed: the channel is going away, nothing more is written.
-        var writeFailed = false
-        /// Who sends the close frame, until it has been asked to (then nil).
-        var closeSender: CloseSender?
-        /// The close was handed to the sender, or the session ended: nothing more to send.
-        var closeHandled = false
-        /// When the peer last sent a frame (any frame, a pong included), and when our unanswered ping went out.
-        var lastHeardAt: ContinuousClock.Instant
-        var pingSentAt: ContinuousClock.Instant?
+    // Everything below is confined to `eventLoop`.
+    /// Assigned when the hub registers the connection.
+    private(set) var id = 0
+    private var context: ChannelHandlerContext?
+    /// Where pre-framed bytes enter the pipeline: NIO's `WebSocketFrameEncoder`, which passes bytes through untouched.
+    private var frameContext: ChannelHandlerContext?
+    private var outbox: Outbox<ByteBuffer>
+    private var assembler: MessageAssembler
+    private var rateLimiter: RateLimiter
+    private var phase = Phase.open
+    /// The peer sent a frame since the last sweep (any frame: a pong, a message, a close).
+    private var heard = true
+    private var lastHeardAt: ContinuousClock.Instant
+    private var pingSentAt: ContinuousClock.Instant?
+    /// When something was last queued or written for this client (for heartbeats).
+    private var lastQueuedAt: ContinuousClock.Instant
+    /// Since when the outbox has been conflating (full, or ending in a folded frame), nil while it keeps up.
+    private var behindSince: ContinuousClock.Instant?
+    /// Since when the channel has been unwritable with frames waiting in the outbox (the socket takes nothing).
+    private var blockedSince: ContinuousClock.Instant?
+    private var draining = false
+    /// The close code exchanged (ours if we closed first, the peer's if it did), for `ticker_ws_closes_total`.
+    private var closeCode: UInt16?
+
+    private enum Phase {
+        case open
+        /// A close is due; it goes once the queued messages are written.
+        case closeAfterQueued(code: UInt16, reason: String)
+        /// Our close frame went out at `at`; we wait for the peer's (or `closeTimeout`).
+        case closeSent(at: ContinuousClock.Instant)
+        /// The peer closed and we answered: the TCP connection is closed as soon as the answer is written.
+        case peerClosed
+        /// The connection was failed: our close frame went out and nothing the peer sends is acted on.
+        case failed(at: ContinuousClock.Instant)
     }
 
-    struct CloseRequest {
-        var code: WebSocketErrorCode
-        var reason: String
-        var requestedAt: ContinuousClock.Instant
-        /// Send the messages already queued first (an `error` explaining the close); false skips the queue.
-        var afterQueuedMessages: Bool
+    init(fanOut: FanOut, lane: LoopLane, refusal: AccessPolicy.Refusal?) {
+        let configuration = fanOut.configuration
+        self.eventLoop = lane.eventLoop
+        self.fanOut = fanOut
+        self.lane = lane
+        self.refusal = refusal
+        outbox = Outbox(tickCapacity: configuration.outboxTickCapacity)
+        assembler = MessageAssembler(maxMessageBytes: configuration.maxMessageBytes)
+        rateLimiter = RateLimiter(messagesPerSecond: configuration.messagesPerSecond)
+        lastHeardAt = .now
+        lastQueuedAt = .now
     }
 
-    /// One step of a drain.
-    private enum DrainStep {
-        case write(ByteBuffer, conflatedTicks: Int, caughtUp: Bool)
-        case closeReady
-        case stop
-    }
+    // MARK: Channel events
 
-    init(id: Int, channel: any Channel, symbolCount: Int, configuration: TickerServerConfiguration, metrics: ServerMetrics) {
-        self.id = id
-        self.channel = channel
-        self.metrics = metrics
-        state = Mutex(
-            State(
-                outbox: Outbox(tickCapacity: configuration.outboxTickCapacity),
-                subscriptions: SymbolSet(capacity: symbolCount),
-                rateLimiter: RateLimiter(messagesPerSecond: configuration.messagesPerSecond),
-                lastQueuedAt: .now, lastHeardAt: .now))
-    }
-
-    var subscriptions: SymbolSet { state.withLock { $0.subscriptions } }
-
-    /// Queues a message (encoded for this client alone) and drains on the event loop.
-    func send(_ message: ServerMessage) {
-        let payload = WireFrame.text(message.encodedJSON)
-        state.withLock {
-            guard $0.closeRequest == nil else { return }
-            $0.outbox.push(message: payload)
-            $0.lastQueuedAt = .now
-        }
-        scheduleDrain()
-    }
-
-    /// Changes the subscription set and queues the messages that announce it, atomically with respect to ticks.
-    func updateSubscriptions(_ subscriptions: SymbolSet, removed: Set<String>, messages: [ServerMessage]) {
-        let payloads = messages.map { WireFrame.text($0.encodedJSON) }
-        state.withLock {
-            $0.subscriptions = subscriptions
-            if !removed.isEmpty { $0.outbox.removeSymbols(removed) }
-            for payload in payloads { $0.outbox.push(message: payload) }
-            $0.lastQueuedAt = .now
-        }
-        scheduleDrain()
-    }
-
-    /// On the event loop: a tick frame shared by every client of the group `groupSet`, written at once when nothing is
-    /// queued ahead of it and the channel is writable (the common case: one lock, one write, one flush), otherwise
-    /// queued behind what is there, where it may be conflated. If this client's subscriptions changed since the
-    /// fan-out read the groups, the tick is re-filtered and encoded for it alone (rare).
-    func deliverTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) {
-        switch accept(tick, quotes: quotes, payload: payload, groupSet: groupSet, catalog: catalog, direct: true) {
-        case .dropped:
-            break
-        case .direct(let context, let frame):
-            metrics.frameSent(bytes: frame.readableBytes)
-            context.writeAndFlush(NIOAny(frame), promise: nil)
-        case .queued:
-            drain()
-        }
-    }
-
-    /// On the event loop: queues a tick (conflated if the outbox is full) for the next ``drain()``. The fan-out uses it
-    /// when the loop has fallen behind by several ticks (``LoopLane``).
-    func enqueueTick(_ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog) {
-        _ = accept(tick, quotes: quotes, payload: payload, groupSet: groupSet, catalog: catalog, direct: false)
-    }
-
-    private enum Acceptance {
-        case dropped
-        case direct(ChannelHandlerContext, ByteBuffer)
-        /// In the outbox; `fellBehind` when this tick filled it.
-        case queued(fellBehind: Bool)
-    }
-
-    private func accept(
-        _ tick: FeedTick, quotes: [Quote], payload: ByteBuffer, groupSet: SymbolSet, catalog: SymbolCatalog, direct: Bool
-    ) -> Acceptance {
-        let writable = direct && channel.isWritable
-        let outcome: Acceptance = state.withLock {
-            guard $0.closeRequest == nil, !$0.writeFailed else { return .dropped }
-            var quotes = quotes
-            var payload = payload
-            if $0.subscriptions != groupSet {
-                let current = $0.subscriptions
-                quotes = quotes.filter { catalog.index(of: $0.symbol).map(current.contains) ?? false }
-                guard !quotes.isEmpty else { return .dropped }
-                payload = WireFrame.text(ServerMessage.quotes(seq: tick.seq, ts: tick.ts, quotes: quotes, conflated: nil).encodedJSON)
-            }
-            $0.lastQueuedAt = .now
-            if writable, $0.outbox.isEmpty, !$0.awaitingWritable, let context = $0.frameContext {
-                return .direct(context, payload)
-            }
-            $0.outbox.push(tick: tick.seq, ts: tick.ts, quotes: quotes, payload: payload)
-            guard $0.outbox.isFull, $0.behindSince == nil else { return .queued(fellBehind: false) }
-            $0.behindSince = .now
-            return .queued(fellBehind: true)
-        }
-        if case .queued(fellBehind: true) = outcome { metrics.connectionBehind(true) }
-        return outcome
-    }
-
-    /// Counts a client message against the rate limit; false when it is over.
-    func admitClientMessage() -> Bool {
-        let now = DispatchTime.now().uptimeNanoseconds
-        return state.withLock { $0.rateLimiter.allow(now: now) }
-    }
-
-    /// Asks for a close with `code` (the first request wins). With `afterQueuedMessages`, what is already
-    /// queued goes out first; either way nothing new is queued from now on.
-    func requestClose(_ code: WebSocketErrorCode, reason: String, afterQueuedMessages: Bool = false) {
-        state.withLock {
-            guard $0.closeRequest == nil else { return }
-            $0.closeRequest = CloseRequest(code: code, reason: reason, requestedAt: .now, afterQueuedMessages: afterQueuedMessages)
-        }
-        sendCloseIfReady()
-        scheduleDrain()
-    }
-
-    /// Sets who sends the close frame; if a close is already due (the server began shutting down meanwhile), sends it.
-    func setCloseSender(_ sender: @escaping CloseSender) {
-        state.withLock { $0.closeSender = sender }
-        sendCloseIfReady()
-    }
-
-    /// Hands the close to the sender once it may go: at once, or after the queued messages were written.
-    private func sendCloseIfReady() {
-        let ready: (CloseSender, WebSocketErrorCode, String)? = state.withLock {
-            guard !$0.closeHandled, let close = $0.closeRequest, let sender = $0.closeSender else { return nil }
-            guard !close.afterQueuedMessages || ($0.outbox.isEmpty && !$0.awaitingWritable) || $0.writeFailed else { return nil }
-            $0.closeHandled = true
-            $0.closeSender = nil
-            return (sender, close.code, close.reason)
-        }
-        if let (sender, code, reason) = ready { sender(code, reason) }
-    }
-
-    /// Drains on the event loop soon (coalesced: one queued drain at a time).
-    private func scheduleDrain() {
-        let eventLoop = channel.eventLoop
-        if eventLoop.inEventLoop {
-            drain()
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        frameContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        fanOut.channelOpened()
+        lane.channels[ObjectIdentifier(self)] = self
+        if let refusal {
+            fanOut.logger.info("refusing a WebSocket after its handshake: \(refusal.reason)")
+            sendClose(code: refusal.closeCode, reason: refusal.reason)
             return
         }
-        let first = state.withLock { state -> Bool in
-            defer { state.drainScheduled = true }
-            return !state.drainScheduled
+        switch fanOut.register(self) {
+        case .registered(let id, let welcome):
+            self.id = id
+            queue(message: welcome)
+        case .full:
+            fanOut.logger.info("refusing a WebSocket: \(AccessPolicy.Refusal.full.reason)")
+            sendClose(code: AccessPolicy.Refusal.full.closeCode, reason: AccessPolicy.Refusal.full.reason)
+        case .shuttingDown:
+            sendClose(code: CloseCode.goingAway, reason: "server shutting down")
         }
-        if first { eventLoop.execute { self.drain() } }
     }
 
-    /// On the event loop: writes queued frames in order while the channel is writable, then flushes once. A close
-    /// that is ready goes to the ``CloseSender``.
+    func channelInactive(context: ChannelHandlerContext) {
+        lane.channels[ObjectIdentifier(self)] = nil
+        if id != 0 { fanOut.unregister(self, closeCode: closeCode) }
+        if behindSince != nil { fanOut.metrics.connectionBehind(false) }
+        behindSince = nil
+        outbox = Outbox(tickCapacity: outbox.tickCapacity)
+        fanOut.channelClosed()
+        self.context = nil
+        frameContext = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        heard = true
+        switch phase {
+        case .open, .closeAfterQueued:
+            break
+        case .closeSent, .failed:
+            // Only the peer's close frame matters now: it completes the closing handshake.
+            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        case .peerClosed:
+            return
+        }
+        let event = assembler.receive(
+            fin: frame.fin, rsv1: frame.rsv1, rsv2: frame.rsv2, rsv3: frame.rsv3, opcode: UInt8(webSocketOpcode: frame.opcode),
+            masked: frame.maskKey != nil, payload: frame.unmaskedData.readableBytesView)
+        switch event {
+        case .incomplete, .pong:
+            break
+        case .text(let bytes):
+            guard admit() else { return }
+            handle(bytes)
+        case .binary, .compressed:
+            guard admit() else { return }
+            requestClose(code: CloseCode.unsupportedData, reason: "binary frames are not accepted: ticker.v1 is JSON text")
+        case .ping(let payload):
+            guard admit() else { return }
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: context.channel.allocator.buffer(bytes: payload))
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .close(let code, let reason):
+            closeCode = code ?? CloseCode.noStatus
+            fanOut.logger.debug(
+                "client closed", metadata: ["connection": "\(id)", "code": "\(code.map(String.init) ?? "none")", "reason": "\(reason)"])
+            // Echo the peer's code (RFC 6455 §5.5.1), then close the TCP connection: the server closes it first.
+            phase = .peerClosed
+            let answer = WebSocketFrame(
+                fin: true, opcode: .connectionClose, data: Self.closePayload(code: code, reason: "", allocator: context.channel.allocator))
+            context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .fail(let code, let reason):
+            fail(code: code, reason: reason, streamBroken: false)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case NIOWebSocketError.invalidFrameLength:
+            fail(code: CloseCode.messageTooBig, reason: "frame larger than \(fanOut.configuration.maxMessageBytes) bytes", streamBroken: true)
+        case NIOWebSocketError.fragmentedControlFrame:
+            fail(code: CloseCode.protocolError, reason: "control frames must not be fragmented", streamBroken: true)
+        case NIOWebSocketError.multiByteControlFrameLength:
+            fail(code: CloseCode.protocolError, reason: "control frames carry at most 125 bytes", streamBroken: true)
+        case is ByteToMessageDecoderError:
+            break  // bytes after a decoding error: the connection is being failed already
+        default:
+            fanOut.logger.debug("connection error", metadata: ["connection": "\(id)", "error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let event as ChannelEvent where event == .inputClosed:
+            // The peer half-closed its side (FIN without a close frame, or after ours): nothing more can be said.
+            context.close(promise: nil)
+        case is ChannelShouldQuiesceEvent:
+            // The HTTP server is stopping (the fan-out normally closed this connection already).
+            requestClose(code: CloseCode.goingAway, reason: "server shutting down")
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// On the loop: ends the TCP connection now (shutdown's last resort for a peer that never answered its close).
+    func abort() {
+        context?.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            blockedSince = nil
+            drain()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Client messages
+
+    /// Counts a client message (or ping) against the rate limit; past it, `rate_limited` and close 1008.
+    private func admit() -> Bool {
+        guard rateLimiter.allow(now: DispatchTime.now().uptimeNanoseconds) else {
+            let limit = fanOut.configuration.messagesPerSecond
+            send(.error(code: .rateLimited, message: "more than \(limit) messages per second; closing the connection", symbols: nil))
+            requestClose(code: CloseCode.policyViolation, reason: "rate limit exceeded", afterQueuedMessages: true)
+            return false
+        }
+        return true
+    }
+
+    private func handle(_ bytes: [UInt8]) {
+        do {
+            switch try ClientMessage.decode(Data(bytes)) {
+            case .subscribe(let symbols):
+                fanOut.changeSubscriptions(self, subscribe: true, names: symbols)
+            case .unsubscribe(let symbols):
+                fanOut.changeSubscriptions(self, subscribe: false, names: symbols)
+            case .ping(let id):
+                send(.pong(id: id, ts: WallClock.nowMicroseconds()))
+            }
+        } catch {
+            send(.error(code: error.code, message: error.message, symbols: nil))
+        }
+    }
+
+    // MARK: Sending
+
+    /// On the loop: queues a message for this client, in order with what the lane still has to deliver.
+    func send(_ message: ServerMessage) {
+        let payload = WireFrame.text(message.encodedJSON)
+        lane.inOrder { self.queue(message: payload) }
+    }
+
+    /// On the loop: queues an encoded message frame now and drains.
+    func queue(message payload: ByteBuffer) {
+        guard case .open = phase else { return }
+        outbox.push(message: payload)
+        lastQueuedAt = .now
+        drain()
+    }
+
+    /// On the loop: a tick's frame for this client. Written at once when `direct`, nothing is queued ahead of it and
+    /// the channel is writable; otherwise queued (maybe conflated) for ``drain()``. True when it was queued.
+    func deliver(_ frame: ByteBuffer, seq: UInt64, ts: Int64, quotes: [Quote], direct: Bool) -> Bool {
+        guard case .open = phase, let frameContext else { return false }
+        lastQueuedAt = lane.now
+        if direct, outbox.isEmpty, frameContext.channel.isWritable {
+            lane.tally.framesSent += 1
+            lane.tally.bytesSent += frame.readableBytes
+            frameContext.writeAndFlush(NIOAny(frame), promise: nil)
+            return false
+        }
+        outbox.push(tick: seq, ts: ts, quotes: quotes, payload: frame)
+        if outbox.isConflating, behindSince == nil {
+            behindSince = lane.now
+            fanOut.metrics.connectionBehind(true)
+        }
+        return true
+    }
+
+    /// On the loop: writes queued frames in order while the channel is writable, then flushes once; sends a close that
+    /// was waiting for them.
     func drain() {
+        guard !draining, let frameContext else { return }
+        draining = true
+        defer { draining = false }
         var wrote = false
-        draining: while true {
-            let step: DrainStep = state.withLock {
-                $0.drainScheduled = false
-                guard !$0.writeFailed else { return .stop }
-                if let close = $0.closeRequest {
-                    guard close.afterQueuedMessages else { return .closeReady }
-                    if $0.outbox.isEmpty { return $0.awaitingWritable ? .stop : .closeReady }
-                }
-                guard !$0.awaitingWritable, frameContext(&$0) != nil, let item = $0.outbox.popFirst() else { return .stop }
-                let caughtUp = $0.behindSince != nil && !$0.outbox.isFull
-                if caughtUp { $0.behindSince = nil }
-                switch item {
-                case .message(let payload), .tick(_, _, _, let payload):
-                    return .write(payload, conflatedTicks: 0, caughtUp: caughtUp)
-                case .conflated(let folded):
-                    return .write(WireFrame.text(folded.message.encodedJSON), conflatedTicks: folded.earlierTicks, caughtUp: caughtUp)
-                }
+        while frameContext.channel.isWritable, let item = outbox.popFirst() {
+            let frame: ByteBuffer
+            switch item {
+            case .message(let payload), .tick(_, _, _, let payload):
+                frame = payload
+            case .conflated(let folded):
+                frame = WireFrame.text(folded.message.encodedJSON)
+                lane.tally.conflatedTicks += folded.earlierTicks
             }
-            guard case .write(let frame, let conflatedTicks, let caughtUp) = step else {
-                if case .closeReady = step { sendCloseIfReady() }
-                break draining
-            }
-            if caughtUp { metrics.connectionBehind(false) }
-            metrics.frameSent(bytes: frame.readableBytes)
-            if conflatedTicks > 0 { metrics.ticksConflated(conflatedTicks) }
-            guard let context = state.withLock({ $0.frameContext }) else { break draining }
+            lane.tally.framesSent += 1
+            lane.tally.bytesSent += frame.readableBytes
+            frameContext.write(NIOAny(frame), promise: nil)
             wrote = true
-            if channel.isWritable {
-                context.write(NIOAny(frame), promise: nil)
-                continue
-            }
-            // Past the high-water mark: this frame's promise says when the socket has taken everything before it.
-            state.withLock {
-                $0.awaitingWritable = true
-                $0.writeStartedAt = .now
-            }
-            let promise = channel.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { result in
-                let failed = (try? result.get()) == nil
-                self.state.withLock {
-                    $0.awaitingWritable = false
-                    $0.writeStartedAt = nil
-                    if failed { $0.writeFailed = true }
-                }
-                if failed { self.sendCloseIfReady() } else { self.drain() }
-            }
-            context.write(NIOAny(frame), promise: promise)
-            break draining
         }
-        // Flushed from the frame context too: nothing above NIO's encoder has anything to flush for these writes.
-        if wrote { state.withLock { $0.frameContext }?.flush() }
+        if behindSince != nil, !outbox.isConflating {
+            behindSince = nil
+            fanOut.metrics.connectionBehind(false)
+        }
+        if !outbox.isEmpty, blockedSince == nil { blockedSince = .now }
+        if wrote { frameContext.flush() }
+        if case .closeAfterQueued(let code, let reason) = phase, outbox.isEmpty { sendClose(code: code, reason: reason) }
     }
 
-    /// The watchdog's and heartbeat's view, evaluated at `now`.
-    func inspect(now: ContinuousClock.Instant, configuration: TickerServerConfiguration) -> Inspection {
-        state.withLock {
-            if let close = $0.closeRequest {
-                return now - close.requestedAt > configuration.closeTimeout ? .stuckWhileClosing : .fine
-            }
-            let stalledSince = [$0.behindSince, $0.writeStartedAt].compactMap { $0 }.min()
-            if let stalledSince, now - stalledSince > configuration.slowConsumerTimeout { return .slowConsumer }
-            if let pingSentAt = $0.pingSentAt {
-                if now - pingSentAt >= configuration.pingTimeout { return .pingTimedOut }
-            } else if now - $0.lastHeardAt >= configuration.pingInterval {
-                $0.pingSentAt = now
-                return .needsPing
-            }
-            let heartbeatInterval = configuration.heartbeatInterval
-            if $0.outbox.isEmpty, $0.writeStartedAt == nil, now - $0.lastQueuedAt >= heartbeatInterval {
-                return .needsHeartbeat
-            }
-            return .fine
+    // MARK: Closing
+
+    /// On the loop: closes with `code`. With `afterQueuedMessages` what is queued goes first (an `error` explaining the
+    /// close); otherwise the close goes now and the queue is dropped. The first request wins.
+    func requestClose(code: UInt16, reason: String, afterQueuedMessages: Bool = false) {
+        guard case .open = phase else { return }
+        if afterQueuedMessages, !outbox.isEmpty {
+            phase = .closeAfterQueued(code: code, reason: reason)
+            drain()
+        } else {
+            sendClose(code: code, reason: reason)
         }
     }
 
-    enum Inspection {
-        case fine
-        case needsHeartbeat
-        /// Heard nothing for the ping interval: a ping is due (already marked as sent).
-        case needsPing
-        /// The ping went unanswered for the ping timeout: a dead or half-open peer.
-        case pingTimedOut
-        case slowConsumer
-        case stuckWhileClosing
-    }
-
-    /// The peer sent a frame: it is alive, and any ping is answered.
-    func heardFromPeer() {
-        state.withLock {
-            $0.lastHeardAt = .now
-            $0.pingSentAt = nil
+    /// Fails the connection (RFC 6455 §7.1.7): our close frame now, nothing more acted on. When the frame stream itself
+    /// is broken (the decoder gave up), the peer's close can never be read, so our side is half-closed after the close
+    /// frame and the connection ends when the peer closes, or at the close timeout.
+    private func fail(code: UInt16, reason: String, streamBroken: Bool) {
+        switch phase {
+        case .open, .closeAfterQueued: break
+        case .closeSent, .peerClosed, .failed: return
+        }
+        fanOut.logger.info("failing a WebSocket", metadata: ["connection": "\(id)", "code": "\(code)", "reason": "\(reason)"])
+        sendClose(code: code, reason: reason)
+        phase = .failed(at: .now)
+        if streamBroken, let context {
+            context.flush()
+            context.close(mode: .output, promise: nil)
         }
     }
 
-    /// Starts noticing what the peer sends (``PeerActivityHandler`` after the frame decoder), on the event loop.
-    func watchPeer() {
-        channel.eventLoop.execute {
-            let pipeline = self.channel.pipeline.syncOperations
-            guard let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<WebSocketFrameDecoder>.self) else { return }
-            try? pipeline.addHandler(PeerActivityHandler(connection: self), position: .after(decoder.handler))
-        }
+    /// Writes our close frame and waits for the peer's (the sweep drops the connection after `closeTimeout`).
+    private func sendClose(code: UInt16, reason: String) {
+        guard let context else { return }
+        closeCode = code
+        outbox = Outbox(tickCapacity: outbox.tickCapacity)
+        phase = .closeSent(at: ContinuousClock.now)
+        let frame = WebSocketFrame(
+            fin: true, opcode: .connectionClose, data: Self.closePayload(code: code, reason: reason, allocator: context.channel.allocator))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
-    /// On the event loop: a ping frame, written below the encoder like every other frame.
-    func sendPing() {
-        let context: ChannelHandlerContext? = state.withLock {
-            guard $0.closeRequest == nil, !$0.writeFailed else { return nil }
-            return frameContext(&$0)
-        }
-        context?.writeAndFlush(NIOAny(WireFrame.ping), promise: nil)
+    /// A close frame's payload: the code, then the reason cut to fit the 125-byte control-frame limit on a character
+    /// boundary. Nil `code`: an empty payload.
+    static func closePayload(code: UInt16?, reason: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard let code else { return allocator.buffer(capacity: 0) }
+        var buffer = allocator.buffer(capacity: 2 + reason.utf8.count)
+        buffer.writeInteger(code)
+        var cut = Substring(reason)
+        while cut.utf8.count > 123 { cut = cut.dropLast() }
+        buffer.writeString(String(cut))
+        return buffer
     }
 
-    /// Where frames enter the pipeline, just below NIO's `WebSocketFrameEncoder`; looked up once, on the event loop.
-    private func frameContext(_ state: inout State) -> ChannelHandlerContext? {
-        if state.frameContext == nil {
-            state.frameContext = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
-        }
-        return state.frameContext
-    }
+    // MARK: Housekeeping
 
-    /// The session ended: no close is sent any more, and the connection stops counting as behind.
-    func finish() {
-        let wasBehind = state.withLock { state -> Bool in
-            defer {
-                state.behindSince = nil
-                state.closeHandled = true
-                state.closeSender = nil
+    /// On the loop, from the sweep: dead-peer pings, heartbeats, slow consumers, closes the peer never answered.
+    func inspect(seq: UInt64, configuration: TickerServerConfiguration) {
+        let now = lane.now
+        switch phase {
+        case .closeSent(let at), .failed(let at):
+            if now - at > configuration.closeTimeout {
+                fanOut.logger.notice("dropping a connection that did not complete its close", metadata: ["connection": "\(id)"])
+                context?.close(promise: nil)
             }
-            return state.behindSince != nil
+            return
+        case .closeAfterQueued, .peerClosed:
+            return
+        case .open:
+            break
         }
-        if wasBehind { metrics.connectionBehind(false) }
+        if heard {
+            heard = false
+            lastHeardAt = now
+            pingSentAt = nil
+        }
+        let stalledSince = [behindSince, blockedSince].compactMap { $0 }.min()
+        if let stalledSince, now - stalledSince > configuration.slowConsumerTimeout {
+            fanOut.logger.notice("closing slow consumer", metadata: ["connection": "\(id)"])
+            fanOut.metrics.slowConsumerClosed()
+            requestClose(code: CloseCode.policyViolation, reason: "slow consumer")
+            return
+        }
+        if let pingSentAt {
+            if now - pingSentAt >= configuration.pingTimeout {
+                fanOut.logger.notice("closing a peer that did not answer a ping", metadata: ["connection": "\(id)"])
+                requestClose(code: CloseCode.goingAway, reason: "Ping timeout")
+                return
+            }
+        } else if now - lastHeardAt >= configuration.pingInterval, let context {
+            pingSentAt = now
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+        }
+        if outbox.isEmpty, blockedSince == nil, now - lastQueuedAt >= configuration.heartbeatInterval {
+            queue(message: WireFrame.text(ServerMessage.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()).encodedJSON))
+        }
     }
 }

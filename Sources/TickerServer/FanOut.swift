@@ -1,42 +1,52 @@
 import Logging
 import NIOCore
-import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
 import TickerCore
 
 /// The hub between the feed and the clients: it keeps the quote book, the WebSocket connections grouped by
-/// subscription set, and the waiting long polls.
+/// subscription set, the event loops' lanes, and the waiting long polls.
 ///
 /// `publish` is the hot path. It never waits for a client: each changed quote is encoded once per tick, each distinct
-/// frame content once, and the same `ByteBuffer` is queued on every connection that wants it. Each connection's
-/// writer drains its own outbox at the speed of its socket.
+/// frame content once (framed as the bytes that cross the wire), and each event loop's ``LoopLane`` gets one delivery
+/// per tick listing which connections get which frame. The loops then write on their own, in parallel.
 ///
-/// As a `Service` it runs the housekeeping sweep (heartbeats, slow consumers) and, on graceful shutdown, closes every
-/// socket with 1001. Put it after the application in the `ServiceGroup` so it is shut down first.
+/// As a `Service` it runs the housekeeping sweep (heartbeats, pings, slow consumers) and, on graceful shutdown, closes
+/// every socket with 1001. Put it after the application in the `ServiceGroup` so it is shut down first.
 final class FanOut: Service, Sendable {
     let catalog: SymbolCatalog
     let configuration: TickerServerConfiguration
     let metrics: ServerMetrics
-    private let logger: Logger
+    let logger: Logger
     private let state: Mutex<State>
+    /// The `welcome` every connection gets first, framed once.
+    private let welcome: ByteBuffer
+    /// WebSocket channels open (refused and closing ones included): it returns to 0 once every client is gone.
+    private let channels = Atomic<Int>(0)
 
     private struct State {
         var book: QuoteBook
         var nextID = 0
-        var connections: [Int: ClientConnection] = [:]
+        var connections: [Int: Member] = [:]
         /// Connections by subscription set; a connection with no subscriptions is in no group.
         var groups: [SymbolSet: [Int: ClientConnection]] = [:]
-        /// `groups` as the fan-out reads it, rebuilt after membership changes.
-        var groupsSnapshot: [(set: SymbolSet, members: [ClientConnection])]? = []
-        var longPolls: [Int: LongPoll] = [:]
-        /// Per event loop: the ticks waiting to be delivered there, one task at a time.
+        /// `groups` as the fan-out reads it, rebuilt after membership changes: per group, its members by lane.
+        var groupsSnapshot: [(set: SymbolSet, lanes: [(lane: LoopLane, members: [ClientConnection])])]? = []
+        /// One lane per event loop that has connections.
         var lanes: [ObjectIdentifier: LoopLane] = [:]
+        var longPolls: [Int: LongPoll] = [:]
         /// `/api/quotes/poll` requests being answered (waiting or not), for `maxConcurrentLongPolls`.
         var longPollsInFlight = 0
         /// Open Server-Sent Events streams (they count against `--max-connections` too).
         var streams = 0
         var shuttingDown = false
+    }
+
+    /// What the hub knows of a connection.
+    private struct Member {
+        var connection: ClientConnection
+        var lane: LoopLane
+        var subscriptions: SymbolSet
     }
 
     private struct LongPoll {
@@ -58,15 +68,23 @@ final class FanOut: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.state = Mutex(State(book: QuoteBook(quotes: initialQuotes, ts: WallClock.nowMicroseconds())))
+        welcome = WireFrame.text(
+            ServerMessage.welcome(
+                symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
+                tickIntervalMs: Int(configuration.tickInterval.milliseconds),
+                heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds)
+            ).encodedJSON)
     }
 
     // MARK: Feed side
 
-    /// Applies a tick to the book, answers the long polls it satisfies and queues it for every interested client.
+    /// Applies a tick to the book, answers the long polls it satisfies and hands it to every lane with an interested
+    /// client. The deliveries are submitted under the hub lock, so a subscription change (also submitted under it)
+    /// lands between exactly the ticks its snapshot covers and the ones after.
     func publish(_ tick: FeedTick) {
         metrics.feedTicked()
-        let (groups, answered) = state.withLock {
-            state -> ([(set: SymbolSet, members: [ClientConnection])], [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)]) in
+        let (answered, lanesToStart) = state.withLock {
+            state -> ([(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)], [LoopLane]) in
             state.book.apply(tick)
             var answered: [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)] = []
             if !state.longPolls.isEmpty, !tick.changed.isEmpty {
@@ -78,21 +96,27 @@ final class FanOut: Service, Sendable {
                 }
                 metrics.longPollsWaiting(state.longPolls.count)
             }
-            return (Self.groupsSnapshot(&state), answered)
+            guard !tick.changed.isEmpty else { return (answered, []) }
+            return (answered, Self.deliver(tick, groups: Self.groupsSnapshot(&state), catalog: catalog))
         }
         for (continuation, snapshot) in answered { continuation.resume(returning: snapshot) }
-        guard !tick.changed.isEmpty else { return }
+        for lane in lanesToStart { lane.start() }
+    }
 
+    /// Encodes each distinct frame of `tick` once and submits one delivery per lane; returns the lanes to start.
+    private static func deliver(
+        _ tick: FeedTick, groups: [(set: SymbolSet, lanes: [(lane: LoopLane, members: [ClientConnection])])], catalog: SymbolCatalog
+    ) -> [LoopLane] {
         let changed = SymbolSet(capacity: catalog.count, members: tick.changed)
         var positionInTick = [Int](repeating: -1, count: catalog.count)
         for (position, index) in tick.changed.enumerated() { positionInTick[index] = position }
         var encodedQuotes = [[UInt8]?](repeating: nil, count: tick.changed.count)
-        var frames: [SymbolSet: (quotes: [Quote], payload: ByteBuffer)] = [:]
-        var perLoop: [ObjectIdentifier: [(connection: ClientConnection, delivery: Delivery)]] = [:]
+        var frames: [SymbolSet: (wire: [UInt8], quotes: [Quote])] = [:]
+        var perLane: [ObjectIdentifier: (lane: LoopLane, frames: [LoopLane.TickDelivery.Frame])] = [:]
         for group in groups {
             let content = group.set.intersection(changed)
             guard !content.isEmpty else { continue }
-            let frame: (quotes: [Quote], payload: ByteBuffer)
+            let frame: (wire: [UInt8], quotes: [Quote])
             if let cached = frames[content] {
                 frame = cached
             } else {
@@ -104,84 +128,158 @@ final class FanOut: Service, Sendable {
                     if encodedQuotes[position] == nil { encodedQuotes[position] = tick.quotes[position].encodedJSON }
                     encoded.append(encodedQuotes[position]!)
                 }
-                let bytes = ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)
-                frame = (quotes, WireFrame.text(bytes))
+                frame = (WireFrame.textBytes(ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)), quotes)
                 frames[content] = frame
             }
-            let delivery = Delivery(quotes: frame.quotes, payload: frame.payload, groupSet: group.set)
-            for connection in group.members {
-                perLoop[ObjectIdentifier(connection.channel.eventLoop), default: []].append((connection, delivery))
+            for (lane, members) in group.lanes {
+                perLane[ObjectIdentifier(lane), default: (lane, [])].frames.append(.init(wire: frame.wire, quotes: frame.quotes, members: members))
             }
         }
-        // One task per event loop delivers to all of its connections: no per-connection task, wake-up or hop. A loop
-        // that has fallen behind gets the ticks queued in order instead (LoopLane), bounded by conflation.
-        let catalog = catalog
-        for (loopID, deliveries) in perLoop {
-            let batch = LoopLane.Batch(
-                deliver: { direct in
-                    for (connection, delivery) in deliveries {
-                        let take = direct ? connection.deliverTick : connection.enqueueTick
-                        take(tick, delivery.quotes, delivery.payload, delivery.groupSet, catalog)
-                    }
-                },
-                connections: deliveries.map(\.connection))
-            let lane = lane(loopID)
-            if lane.submit(batch) { deliveries[0].connection.channel.eventLoop.execute { lane.run() } }
+        return perLane.values.compactMap { lane, frames in
+            lane.submit(.tick(.init(seq: tick.seq, ts: tick.ts, frames: frames))) ? lane : nil
         }
     }
 
-    private func lane(_ id: ObjectIdentifier) -> LoopLane {
-        state.withLock { state in
-            if let lane = state.lanes[id] { return lane }
-            let lane = LoopLane()
-            state.lanes[id] = lane
-            return lane
-        }
-    }
-
-    /// One group's frame of a tick.
-    private struct Delivery: Sendable {
-        var quotes: [Quote]
-        var payload: ByteBuffer
-        var groupSet: SymbolSet
-    }
-
-    private static func groupsSnapshot(_ state: inout State) -> [(set: SymbolSet, members: [ClientConnection])] {
+    private static func groupsSnapshot(
+        _ state: inout State
+    ) -> [(set: SymbolSet, lanes: [(lane: LoopLane, members: [ClientConnection])])] {
         if let snapshot = state.groupsSnapshot { return snapshot }
-        let snapshot = state.groups.map { (set: $0.key, members: Array($0.value.values)) }
+        let connections = state.connections
+        let snapshot = state.groups.map { set, members in
+            var byLane: [ObjectIdentifier: (lane: LoopLane, members: [ClientConnection])] = [:]
+            for (id, connection) in members {
+                guard let lane = connections[id]?.lane else { continue }
+                byLane[ObjectIdentifier(lane), default: (lane, [])].members.append(connection)
+            }
+            return (set: set, lanes: Array(byLane.values))
+        }
         state.groupsSnapshot = snapshot
         return snapshot
     }
 
     // MARK: WebSocket side
 
-    /// The outcome of ``register(channel:)``.
+    /// The lane of `eventLoop`, made on first use.
+    func lane(for eventLoop: any EventLoop) -> LoopLane {
+        state.withLock { state in
+            if let lane = state.lanes[ObjectIdentifier(eventLoop)] { return lane }
+            let lane = LoopLane(eventLoop: eventLoop)
+            state.lanes[ObjectIdentifier(eventLoop)] = lane
+            return lane
+        }
+    }
+
+    /// The outcome of ``register(_:)``.
     enum Registration {
-        case registered(ClientConnection)
+        /// Registered under `id`; `welcome` is its first frame.
+        case registered(id: Int, welcome: ByteBuffer)
         case full
         case shuttingDown
     }
 
-    /// Adds a connection and queues its `welcome`, unless the server is full (`--max-connections`) or shutting down.
-    func register(channel: any Channel) -> Registration {
+    /// Adds a connection (on its loop), unless the server is full (`--max-connections`) or shutting down.
+    func register(_ connection: ClientConnection) -> Registration {
         let result: Registration = state.withLock { state in
             guard !state.shuttingDown else { return .shuttingDown }
             if let limit = configuration.access.maxConnections, state.connections.count + state.streams >= limit { return .full }
             state.nextID += 1
-            let connection = ClientConnection(
-                id: state.nextID, channel: channel, symbolCount: catalog.count, configuration: configuration, metrics: metrics)
-            state.connections[connection.id] = connection
-            return .registered(connection)
+            state.connections[state.nextID] = Member(
+                connection: connection, lane: connection.lane, subscriptions: SymbolSet(capacity: catalog.count))
+            return .registered(id: state.nextID, welcome: welcome)
         }
-        guard case .registered(let connection) = result else { return result }
-        metrics.connectionOpened()
-        logger.info("client \(connection.id) connected: sending welcome")
-        connection.send(
-            .welcome(
-                symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
-                tickIntervalMs: Int(configuration.tickInterval.milliseconds),
-                heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds)))
-        return .registered(connection)
+        if case .registered(let id, _) = result {
+            metrics.connectionOpened()
+            logger.info("client \(id) connected: sending welcome")
+        }
+        return result
+    }
+
+    func unregister(_ connection: ClientConnection, closeCode: UInt16?) {
+        state.withLock { state in
+            guard let member = state.connections.removeValue(forKey: connection.id) else { return }
+            Self.leaveGroup(connection.id, set: member.subscriptions, state: &state)
+        }
+        metrics.connectionClosed(code: closeCode)
+        logger.info("client \(connection.id) disconnected (close \(closeCode.map(String.init) ?? "1006, no close frame"))")
+    }
+
+    /// A WebSocket channel began (its handler was added) or ended.
+    func channelOpened() { channels.add(1, ordering: .relaxed) }
+    func channelClosed() { channels.subtract(1, ordering: .relaxed) }
+
+    /// On the connection's loop: applies a subscribe or unsubscribe and queues `subscribed`, the `snapshot` of added
+    /// symbols and any error, in order with the ticks: they are handed to the connection's lane under the hub lock,
+    /// behind every tick the snapshot covers and ahead of every tick it does not.
+    func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String]) {
+        let selection = SymbolSelection(names: names, in: catalog)
+        let limit = configuration.maxSubscriptionsPerClient
+        let outcome = state.withLock { state -> (summary: String, lane: LoopLane?, start: Bool) in
+            guard let member = state.connections[connection.id] else { return ("gone", nil, false) }
+            let old = member.subscriptions
+            let new = subscribe ? old.union(selection.known) : old.subtracting(selection.known)
+            var messages: [ServerMessage] = []
+            var summary: String
+            if subscribe, new.count > limit, new.count > old.count {
+                messages.append(
+                    .error(
+                        code: .tooManySubscriptions,
+                        message: "subscribing would hold \(new.count) symbols; this server allows \(limit) per connection; nothing changed",
+                        symbols: nil))
+                summary = "refused: \(new.count) symbols is over the limit of \(limit)"
+            } else {
+                messages.append(.subscribed(symbols: new.map { catalog.symbols[$0].symbol }))
+                let added = new.subtracting(old)
+                if !added.isEmpty {
+                    messages.append(.snapshot(seq: state.book.seq, ts: state.book.ts, quotes: state.book.quotes(in: added)))
+                }
+                if let error = selection.unknownSymbolError { messages.append(error) }
+                if new != old {
+                    Self.leaveGroup(connection.id, set: old, state: &state)
+                    if !new.isEmpty { state.groups[new, default: [:]][connection.id] = connection }
+                    state.connections[connection.id]?.subscriptions = new
+                    state.groupsSnapshot = nil
+                }
+                summary = "now \(new.count) symbol(s)" + (added.isEmpty ? "" : ", snapshot of \(added.count)")
+            }
+            let frames = messages.map { WireFrame.text($0.encodedJSON) }
+            let start = member.lane.submit(.action { for frame in frames { connection.queue(message: frame) } })
+            return (summary, member.lane, start)
+        }
+        // On this loop already: run the lane now rather than after the next read.
+        if outcome.start { outcome.lane?.run() }
+        logger.info("client \(connection.id) \(subscribe ? "subscribed" : "unsubscribed"): \(outcome.summary)")
+    }
+
+    private static func leaveGroup(_ id: Int, set: SymbolSet, state: inout State) {
+        guard !set.isEmpty else { return }
+        state.groups[set]?[id] = nil
+        if state.groups[set]?.isEmpty == true { state.groups[set] = nil }
+        state.groupsSnapshot = nil
+    }
+
+    /// Every lane, for the sweep, the tallies and shutdown.
+    private var lanes: [LoopLane] { state.withLock { Array($0.lanes.values) } }
+
+    /// The sweep on every loop: heartbeats for idle clients, pings for silent peers, 1008 for slow consumers, a
+    /// dropped socket for a peer that will not even take its close frame.
+    func sweep() {
+        let seq = self.seq
+        let configuration = configuration
+        for lane in lanes { lane.eventLoop.execute { lane.sweep(seq: seq, configuration: configuration) } }
+    }
+
+    /// The loops' tallies, summed (each read on its own loop).
+    func tally() async -> LoopLane.Tally {
+        var total = LoopLane.Tally()
+        for lane in lanes { total = total + ((try? await lane.eventLoop.submit { lane.tally }.get()) ?? .init()) }
+        return total
+    }
+
+    // MARK: Polling side
+
+    /// The current state of `symbols`.
+    func currentQuotes(_ symbols: SymbolSet) -> QuoteSnapshot {
+        state.withLock { QuoteSnapshot(seq: $0.book.seq, ts: $0.book.ts, quotes: $0.book.quotes(in: symbols)) }
     }
 
     /// Counts a Server-Sent Events stream against `--max-connections`; false when the server is full.
@@ -197,92 +295,6 @@ final class FanOut: Service, Sendable {
         state.withLock { $0.streams -= 1 }
     }
 
-    func unregister(_ connection: ClientConnection, closeCode: Int?) {
-        state.withLock { state in
-            state.connections[connection.id] = nil
-            Self.leaveGroup(connection, set: connection.subscriptions, state: &state)
-        }
-        connection.finish()
-        metrics.connectionClosed(code: closeCode)
-        logger.info("client \(connection.id) disconnected\(closeCode.map { " (close \($0))" } ?? "")")
-    }
-
-    /// Applies a subscribe or unsubscribe and queues `subscribed`, the `snapshot` of added symbols and any error.
-    func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String]) {
-        let selection = SymbolSelection(names: names, in: catalog)
-        let limit = configuration.maxSubscriptionsPerClient
-        let summary = state.withLock { state -> String in
-            let old = connection.subscriptions
-            let new = subscribe ? old.union(selection.known) : old.subtracting(selection.known)
-            if subscribe, new.count > limit, new.count > old.count {
-                let refusal = ServerMessage.error(
-                    code: .tooManySubscriptions,
-                    message: "subscribing would hold \(new.count) symbols; this server allows \(limit) per connection; nothing changed",
-                    symbols: nil)
-                connection.send(refusal)
-                return "refused: \(new.count) symbols is over the limit of \(limit)"
-            }
-            var messages: [ServerMessage] = [.subscribed(symbols: new.map { catalog.symbols[$0].symbol })]
-            let added = new.subtracting(old)
-            if !added.isEmpty {
-                messages.append(.snapshot(seq: state.book.seq, ts: state.book.ts, quotes: state.book.quotes(in: added)))
-            }
-            if let error = selection.unknownSymbolError { messages.append(error) }
-            let removed = Set(old.subtracting(new).map { catalog.symbols[$0].symbol })
-            if new != old {
-                Self.leaveGroup(connection, set: old, state: &state)
-                if !new.isEmpty { state.groups[new, default: [:]][connection.id] = connection }
-                state.groupsSnapshot = nil
-            }
-            // Queued while the hub is locked, so no tick can slip between the snapshot and the new membership.
-            connection.updateSubscriptions(new, removed: removed, messages: messages)
-            return "now \(new.count) symbol(s)" + (added.isEmpty ? "" : ", snapshot of \(added.count)")
-        }
-        logger.info("client \(connection.id) \(subscribe ? "subscribed" : "unsubscribed"): \(summary)")
-    }
-
-    private static func leaveGroup(_ connection: ClientConnection, set: SymbolSet, state: inout State) {
-        guard !set.isEmpty else { return }
-        state.groups[set]?[connection.id] = nil
-        if state.groups[set]?.isEmpty == true { state.groups[set] = nil }
-        state.groupsSnapshot = nil
-    }
-
-    /// Heartbeats for idle clients, 1008 for slow consumers, a dropped socket for a peer that will not even take that.
-    func sweep(now: ContinuousClock.Instant = .now) {
-        let (connections, seq) = state.withLock { (Array($0.connections.values), $0.book.seq) }
-        for connection in connections {
-            switch connection.inspect(now: now, configuration: configuration) {
-            case .fine:
-                break
-            case .needsPing:
-                connection.channel.eventLoop.execute { connection.sendPing() }
-            case .pingTimedOut:
-                logger.notice("closing a peer that did not answer a ping", metadata: ["connection": "\(connection.id)"])
-                connection.requestClose(.goingAway, reason: "Ping timeout")
-            case .needsHeartbeat:
-                connection.send(.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()))
-            case .slowConsumer:
-                logger.notice("closing slow consumer", metadata: ["connection": "\(connection.id)"])
-                metrics.slowConsumerClosed()
-                connection.requestClose(.policyViolation, reason: "slow consumer")
-            case .stuckWhileClosing:
-                logger.notice("dropping connection that did not take its close frame", metadata: ["connection": "\(connection.id)"])
-                connection.channel.close(promise: nil)
-            }
-        }
-    }
-
-    // MARK: Polling side
-
-    /// The current state of `symbols`.
-    func currentQuotes(_ symbols: SymbolSet) -> QuoteSnapshot {
-        state.withLock { QuoteSnapshot(seq: $0.book.seq, ts: $0.book.ts, quotes: $0.book.quotes(in: symbols)) }
-    }
-
-    /// Waits until a tick after `since` changes one of `symbols` (nil `since` = the current seq), or `timeout` passes
-    /// (nil). Returns the latest state of the changed symbols. A `since` ahead of the feed (the server restarted since
-    /// the client saw it) is answered at once with the state of every symbol asked for.
     /// Counts a long poll in, unless `maxConcurrentLongPolls` are already waiting; `finishLongPoll` counts it out.
     func admitLongPoll() -> Bool {
         state.withLock { state in
@@ -296,6 +308,9 @@ final class FanOut: Service, Sendable {
         state.withLock { $0.longPollsInFlight -= 1 }
     }
 
+    /// Waits until a tick after `since` changes one of `symbols` (nil `since` = the current seq), or `timeout` passes
+    /// (nil). Returns the latest state of the changed symbols. A `since` ahead of the feed (the server restarted since
+    /// the client saw it) is answered at once with the state of every symbol asked for.
     func longPoll(symbols: SymbolSet, since: UInt64?, timeout: Duration) async -> QuoteSnapshot? {
         let id = state.withLock { state -> Int in
             state.nextID += 1
@@ -333,6 +348,7 @@ final class FanOut: Service, Sendable {
     }
 
     var connectionCount: Int { state.withLock { $0.connections.count } }
+    var channelCount: Int { channels.load(ordering: .relaxed) }
     /// Open Server-Sent Events streams and long polls being answered.
     var httpWaiters: (streams: Int, longPolls: Int) { state.withLock { ($0.streams, $0.longPollsInFlight) } }
     /// True once graceful shutdown began: long-lived HTTP responses (SSE) end.
@@ -341,10 +357,11 @@ final class FanOut: Service, Sendable {
 
     // MARK: Service
 
-    /// Sweeps until graceful shutdown, then closes every socket with 1001 and answers waiting long polls.
+    /// Sweeps until graceful shutdown, then closes every socket with 1001, answers waiting long polls, and waits (at
+    /// most `closeTimeout`) for the clients to answer their close.
     func run() async throws {
         // A quarter of the shortest deadline it enforces, from 10 to 250 ms: with the defaults (1 s close timeout) four
-        // sweeps a second, each a lock and a few comparisons per connection.
+        // sweeps a second, a few comparisons per connection on each loop.
         let shortest = min(
             configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.closeTimeout,
             configuration.pingInterval, configuration.pingTimeout)
@@ -353,13 +370,26 @@ final class FanOut: Service, Sendable {
             try? await Task.sleep(for: period)
             sweep()
         }
-        let (connections, polls) = state.withLock { state in
+        let (lanes, polls, count) = state.withLock { state in
             state.shuttingDown = true
             defer { state.longPolls.removeAll() }
-            return (Array(state.connections.values), Array(state.longPolls.values))
+            return (Array(state.lanes.values), Array(state.longPolls.values), state.connections.count)
         }
-        logger.info("shutting down: closing \(connections.count) WebSocket connection(s) with 1001")
-        for connection in connections { connection.requestClose(.goingAway, reason: "server shutting down") }
+        logger.info("shutting down: closing \(count) WebSocket connection(s) with 1001")
+        for lane in lanes {
+            lane.eventLoop.execute {
+                for connection in lane.channels.values {
+                    connection.requestClose(code: CloseCode.goingAway, reason: "server shutting down")
+                }
+            }
+        }
         for poll in polls { poll.continuation.resume(returning: nil) }
+        let deadline = ContinuousClock.now + configuration.closeTimeout
+        while channelCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        // Whoever has not answered by now is dropped, so the HTTP server's own shutdown (which waits for every
+        // connection to close) does not wait for them.
+        for lane in lanes { lane.eventLoop.execute { for connection in lane.channels.values { connection.abort() } } }
     }
 }

@@ -37,9 +37,10 @@ struct HTTPRoutes {
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(
-                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
+            let text = fanOut.metrics.exposition(tally: await fanOut.tally())
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
+        router.get(RouterPath(TickerProtocol.path)) { request, _ in webSocketEndpointWithoutUpgrade(request) }
     }
 
     private func parse(_ request: Request) throws -> PollingQuery {
@@ -90,6 +91,33 @@ struct HTTPRoutes {
         return writer.bytes
     }
 
+    /// `GET /ws` without a WebSocket handshake (a browser tab, curl): `426 Upgrade Required` saying what to send; an
+    /// incomplete handshake (an `Upgrade` header but no `Connection: Upgrade`) is a 400.
+    private func webSocketEndpointWithoutUpgrade(_ request: Request) -> Response {
+        let incomplete = request.headers[.upgrade] != nil
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.string("upgrade_required")
+        writer.key("message")
+        writer.string(
+            incomplete
+                ? "a WebSocket handshake needs Connection: Upgrade as well as Upgrade: websocket"
+                : "\(TickerProtocol.path) is the WebSocket endpoint: send a GET with Upgrade: websocket, Connection: Upgrade, "
+                    + "Sec-WebSocket-Version: 13, a Sec-WebSocket-Key and Sec-WebSocket-Protocol: \(TickerProtocol.name)")
+        writer.key("path")
+        writer.string(TickerProtocol.path)
+        writer.key("supportedProtocols")
+        writer.beginArray()
+        writer.string(TickerProtocol.name)
+        writer.endArray()
+        writer.endObject()
+        var response = json(writer.bytes, status: incomplete ? .badRequest : .upgradeRequired)
+        response.headers[.upgrade] = "websocket"
+        response.headers[.secWebSocketVersion] = "13"
+        return response
+    }
+
     private func symbols() -> Response {
         var writer = JSONWriter(capacity: 100 * fanOut.catalog.count)
         writer.beginObject()
@@ -122,7 +150,7 @@ struct HTTPRoutes {
         writer.key("connections")
         writer.integer(fanOut.connectionCount)
         writer.key("sessions")
-        writer.integer(fanOut.metrics.stats.sessions.load(ordering: .relaxed))
+        writer.integer(fanOut.channelCount)
         let waiters = fanOut.httpWaiters
         writer.key("streams")
         writer.integer(waiters.streams)

@@ -1,53 +1,131 @@
+import NIOCore
 import Synchronization
+import TickerCore
 
-/// One event loop's share of the fan-out: the ticks for the loop's connections, run on the loop one after the other by
-/// a single task at a time. When the loop keeps up, each tick is delivered straight to the sockets. When it has fallen
-/// behind (several ticks waiting), the waiting ticks go into the connections' outboxes in order, where they conflate,
-/// and each connection is drained once: a slow loop never piles up ticks in its task queue.
-final class LoopLane: Sendable {
-    /// One tick for this loop's connections: `deliver(true)` writes straight to the sockets, `deliver(false)` queues.
-    struct Batch: Sendable {
-        var deliver: @Sendable (_ direct: Bool) -> Void
-        var connections: [ClientConnection]
+/// One event loop's share of the WebSocket fan-out: the loop's connections, the ticks and messages waiting to be
+/// delivered to them in order, and the loop's own tallies of what it sent.
+///
+/// Everything but the queue is confined to the loop, like the connections themselves (SwiftNIO's rule: a channel has
+/// one owner, its event loop), so delivering a frame takes no lock and touches no memory another core writes: each
+/// loop makes its own copy of a tick's frame bytes, and counts frames and bytes in plain integers that `/metrics` and
+/// `/healthz` sum on demand.
+///
+/// The hub submits each tick (and each subscription change, so that a snapshot lands exactly between the ticks it
+/// covers and the ones after it) from any thread; one task at a time runs them on the loop. When the loop keeps up, a
+/// tick goes straight to the sockets. When it has fallen behind (several ticks waiting), they go into the outboxes in
+/// order, where they conflate, and each connection is drained once: a slow loop never piles up work.
+final class LoopLane: @unchecked Sendable {
+    let eventLoop: any EventLoop
+
+    /// What the hub hands a loop.
+    enum Item: Sendable {
+        case tick(TickDelivery)
+        /// Run on the loop in order with the ticks (a subscription change's messages, say).
+        case action(@Sendable () -> Void)
     }
 
-    private struct State {
+    /// One tick for this loop's connections: each distinct frame with the connections that get it.
+    struct TickDelivery: Sendable {
+        var seq: UInt64
+        var ts: Int64
+        var frames: [Frame]
+
+        struct Frame: Sendable {
+            /// The whole WebSocket frame (header and payload), copied into a buffer of this loop's before writing.
+            var wire: [UInt8]
+            /// Its quotes, for folding it into a conflated frame.
+            var quotes: [Quote]
+            var members: [ClientConnection]
+        }
+    }
+
+    /// Frames and bytes written, and ticks conflated, by this loop.
+    struct Tally: Sendable {
+        var framesSent = 0
+        var bytesSent = 0
+        var conflatedTicks = 0
+
+        static func + (lhs: Tally, rhs: Tally) -> Tally {
+            Tally(
+                framesSent: lhs.framesSent + rhs.framesSent, bytesSent: lhs.bytesSent + rhs.bytesSent,
+                conflatedTicks: lhs.conflatedTicks + rhs.conflatedTicks)
+        }
+    }
+
+    private struct Queue {
+        var items: [Item] = []
         var running = false
-        var pending: [Batch] = []
     }
-    private let state = Mutex(State())
+    private let queue = Mutex(Queue())
 
-    /// Adds a tick. True if no task is running on the loop: the caller must start one that calls ``run()``.
-    func submit(_ batch: Batch) -> Bool {
-        state.withLock { state in
-            state.pending.append(batch)
-            defer { state.running = true }
-            return !state.running
+    // Loop-confined.
+    /// The loop's WebSocket connections, refused and closing ones included.
+    var channels: [ObjectIdentifier: ClientConnection] = [:]
+    var tally = Tally()
+    /// The time of the batch being delivered: one clock read per batch, not per frame.
+    private(set) var now = ContinuousClock.now
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// Adds an item. True if no task is running on the loop: the caller must have ``run()`` called there.
+    func submit(_ item: Item) -> Bool {
+        queue.withLock { queue in
+            queue.items.append(item)
+            defer { queue.running = true }
+            return !queue.running
         }
     }
 
-    /// On the loop: runs the waiting ticks in order until none is left.
+    /// Schedules ``run()`` on the loop.
+    func start() {
+        eventLoop.execute { self.run() }
+    }
+
+    /// On the loop: runs `action` now if nothing is waiting, else after what is (so answers keep their order).
+    func inOrder(_ action: @escaping @Sendable () -> Void) {
+        if submit(.action(action)) { run() }
+    }
+
+    /// On the loop: delivers the waiting items in order until none is left.
     func run() {
+        eventLoop.assertInEventLoop()
         while true {
-            let work: [Batch]? = state.withLock { state in
-                guard !state.pending.isEmpty else {
-                    state.running = false
-                    return nil
+            let items: [Item] = queue.withLock { queue in
+                if queue.items.isEmpty { queue.running = false }
+                defer { queue.items = [] }
+                return queue.items
+            }
+            guard !items.isEmpty else { return }
+            now = .now
+            let ticks = items.count { if case .tick = $0 { true } else { false } }
+            var touched: [ObjectIdentifier: ClientConnection] = [:]
+            for item in items {
+                switch item {
+                case .action(let action):
+                    action()
+                case .tick(let delivery):
+                    for frame in delivery.frames {
+                        // This loop's own copy: its reference count is only ever touched by this loop.
+                        let buffer = ByteBuffer(bytes: frame.wire)
+                        for connection in frame.members {
+                            // One tick waiting: straight to the socket. Several: queue them all, drain once below.
+                            let queued = connection.deliver(
+                                buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, direct: ticks == 1)
+                            if queued { touched[ObjectIdentifier(connection)] = connection }
+                        }
+                    }
                 }
-                defer { state.pending = [] }
-                return state.pending
             }
-            guard let work else { return }
-            if work.count == 1 {
-                work[0].deliver(true)
-                continue
-            }
-            var behind: [Int: ClientConnection] = [:]
-            for batch in work {
-                batch.deliver(false)
-                for connection in batch.connections { behind[connection.id] = connection }
-            }
-            for connection in behind.values { connection.drain() }
+            for connection in touched.values { connection.drain() }
         }
+    }
+
+    /// On the loop: the housekeeping pass over this loop's connections (heartbeats, pings, slow consumers, stuck closes).
+    func sweep(seq: UInt64, configuration: TickerServerConfiguration) {
+        eventLoop.assertInEventLoop()
+        now = .now
+        for connection in channels.values { connection.inspect(seq: seq, configuration: configuration) }
     }
 }

@@ -2,75 +2,110 @@ import Metrics
 import Prometheus
 import Synchronization
 
-/// Records what the server does, once, into both the Prometheus metrics `/metrics` exposes (through swift-metrics)
-/// and the in-process ``ServerStats`` the demo samples.
+/// What `/metrics` shows, in a Prometheus registry of this server's own, so each server in a process (tests run
+/// several) reports only itself, and every metric is there, at 0, from the first scrape.
 ///
-/// swift-metrics has one process-wide backend, so the Prometheus registry is bootstrapped once per process and shared by
-/// every server in it (tests run several): the Prometheus counters are process totals, the stats are this server's.
-struct ServerMetrics: Sendable {
-    /// The registry `/metrics` renders.
-    static let registry: PrometheusCollectorRegistry = {
+/// Cold events (a connection opened or closed, a slow consumer dropped) are counted as they happen. The hot ones, frames
+/// and bytes written and ticks conflated, are counted by each event loop in plain integers (``LoopLane/Tally``) and
+/// added to the counters when `/metrics` is read, so no frame pays for a shared atomic.
+///
+/// Hummingbird's `MetricsMiddleware` counts HTTP requests through swift-metrics, whose backend is one per process:
+/// that goes to ``processRegistry``, rendered after this server's.
+final class ServerMetrics: Sendable {
+    /// swift-metrics' process-wide backend (HTTP requests by route), bootstrapped once.
+    static let processRegistry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry
     }()
 
-    let stats: ServerStats
-    private let connectionsOpen = Gauge(label: "ticker_ws_connections")
-    private let connectionsOpened = Counter(label: "ticker_ws_connections_opened_total")
-    private let framesSent = Counter(label: "ticker_ws_frames_sent_total")
-    private let bytesSent = Counter(label: "ticker_ws_bytes_sent_total")
-    private let conflatedTicks = Counter(label: "ticker_ws_conflated_ticks_total")
-    private let feedTicks = Counter(label: "ticker_feed_ticks_total")
-    private let behindGauge = Gauge(label: "ticker_ws_connections_behind")
-    private let slowConsumers = Counter(label: "ticker_ws_slow_consumers_closed_total")
-    private let longPollsGauge = Gauge(label: "ticker_long_polls_waiting")
+    let registry = PrometheusCollectorRegistry()
+    private let connections: Prometheus.Gauge
+    private let connectionsOpened: Prometheus.Counter
+    private let framesSent: Prometheus.Counter
+    private let bytesSent: Prometheus.Counter
+    private let conflatedTicks: Prometheus.Counter
+    private let feedTicks: Prometheus.Counter
+    private let behindGauge: Prometheus.Gauge
+    private let slowConsumers: Prometheus.Counter
+    private let longPollsGauge: Prometheus.Gauge
+    /// The tallies already added to the counters.
+    private let exported = Mutex(LoopLane.Tally())
 
-    init(stats: ServerStats) {
-        _ = Self.registry
-        self.stats = stats
+    /// The same counts, for callers in the process (`/healthz`, the demo's server pane, tests).
+    let openConnections = Atomic<Int>(0)
+    let connectionsBehind = Atomic<Int>(0)
+    let slowConsumersClosed = Atomic<Int>(0)
+    let ticks = Atomic<Int>(0)
+
+    init() {
+        _ = Self.processRegistry
+        connections = registry.makeGauge(descriptor: Self.named("ticker_ws_connections", "WebSocket clients connected now"))
+        connectionsOpened = registry.makeCounter(descriptor: Self.named("ticker_ws_connections_opened_total", "WebSocket clients accepted"))
+        framesSent = registry.makeCounter(descriptor: Self.named("ticker_ws_frames_sent_total", "WebSocket data frames written to clients"))
+        bytesSent = registry.makeCounter(descriptor: Self.named("ticker_ws_bytes_sent_total", "bytes of those frames, headers included"))
+        conflatedTicks = registry.makeCounter(
+            descriptor: Self.named("ticker_ws_conflated_ticks_total", "ticks folded into a later frame for a client that fell behind"))
+        feedTicks = registry.makeCounter(descriptor: Self.named("ticker_feed_ticks_total", "ticks of the feed applied"))
+        behindGauge = registry.makeGauge(descriptor: Self.named("ticker_ws_connections_behind", "clients whose queue is full (being conflated)"))
+        slowConsumers = registry.makeCounter(
+            descriptor: Self.named("ticker_ws_slow_consumers_closed_total", "clients closed with 1008 slow consumer"))
+        longPollsGauge = registry.makeGauge(descriptor: Self.named("ticker_long_polls_waiting", "long polls waiting for a change"))
+    }
+
+    /// A metric's whole name and its `# HELP` text.
+    private static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     func connectionOpened() {
-        let open = stats.connections.add(1, ordering: .relaxed).newValue
-        connectionsOpen.record(open)
+        connections.set(Int64(openConnections.add(1, ordering: .relaxed).newValue))
         connectionsOpened.increment()
     }
 
-    func connectionClosed(code: Int?) {
-        let open = stats.connections.subtract(1, ordering: .relaxed).newValue
-        connectionsOpen.record(open)
-        Counter(label: "ticker_ws_closes_total", dimensions: [("code", code.map(String.init) ?? "none")]).increment()
-    }
-
-    func frameSent(bytes: Int) {
-        stats.framesSent.add(1, ordering: .relaxed)
-        stats.bytesSent.add(bytes, ordering: .relaxed)
-        framesSent.increment()
-        bytesSent.increment(by: bytes)
-    }
-
-    func ticksConflated(_ count: Int) {
-        stats.conflatedTicks.add(count, ordering: .relaxed)
-        conflatedTicks.increment(by: count)
+    /// A registered client's connection ended; `code` is the close code exchanged, nil when there was no close frame.
+    func connectionClosed(code: UInt16?) {
+        connections.set(Int64(openConnections.subtract(1, ordering: .relaxed).newValue))
+        registry.makeCounter(
+            descriptor: Self.named("ticker_ws_closes_total", "WebSocket connections ended, by the close code exchanged (1006: none)"),
+            labels: [("code", code.map(String.init) ?? "1006")]
+        ).increment()
     }
 
     /// A connection started (`true`) or stopped (`false`) being conflated.
     func connectionBehind(_ behind: Bool) {
-        behindGauge.record(stats.connectionsBehind.add(behind ? 1 : -1, ordering: .relaxed).newValue)
+        behindGauge.set(Int64(connectionsBehind.add(behind ? 1 : -1, ordering: .relaxed).newValue))
     }
 
     func slowConsumerClosed() {
-        stats.slowConsumersClosed.add(1, ordering: .relaxed)
+        slowConsumersClosed.add(1, ordering: .relaxed)
         slowConsumers.increment()
     }
 
     func longPollsWaiting(_ count: Int) {
-        longPollsGauge.record(count)
+        longPollsGauge.set(Int64(count))
     }
 
     func feedTicked() {
-        stats.ticks.add(1, ordering: .relaxed)
+        ticks.add(1, ordering: .relaxed)
         feedTicks.increment()
+    }
+
+    /// The Prometheus text: this server's metrics, with the loops' `tally` added in, then the process's.
+    func exposition(tally: LoopLane.Tally) -> [UInt8] {
+        // Two scrapes at once may read their tallies in one order and get here in the other: only ever count up.
+        exported.withLock { exported in
+            for (counter, new, old) in [
+                (framesSent, tally.framesSent, \LoopLane.Tally.framesSent), (bytesSent, tally.bytesSent, \.bytesSent),
+                (conflatedTicks, tally.conflatedTicks, \.conflatedTicks),
+            ] where new > exported[keyPath: old] {
+                counter.increment(by: Int64(new - exported[keyPath: old]))
+                exported[keyPath: old] = new
+            }
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        Self.processRegistry.emit(into: &buffer)
+        return buffer
     }
 }

@@ -1,41 +1,41 @@
 import Synchronization
 
-/// Running totals of what the server pushed, read by the demo's server pane and `/healthz`.
-///
-/// The same events are also recorded as Prometheus metrics (``ServerMetrics``); these atomics exist so a caller in the
-/// same process can sample rates without parsing the exposition text.
+/// This server's running totals (connections, frames, bytes, conflated ticks), for callers in the same process: the
+/// demo's server pane, `/healthz`, tests. Frames and bytes are counted per event loop, so reading them visits each
+/// loop once.
 public final class ServerStats: Sendable {
-    public let connections = Atomic<Int>(0)
-    public let framesSent = Atomic<Int>(0)
-    public let bytesSent = Atomic<Int>(0)
-    public let conflatedTicks = Atomic<Int>(0)
-    public let ticks = Atomic<Int>(0)
-    /// Connections whose outbox is full right now (being conflated).
-    public let connectionsBehind = Atomic<Int>(0)
-    /// Connections closed with 1008 "slow consumer".
-    public let slowConsumersClosed = Atomic<Int>(0)
-    /// WebSocket sessions still running (each a reader and a writer task), refused ones included: it returns to 0
-    /// once every client is gone, which is how the soak test sees that no task leaked.
-    public let sessions = Atomic<Int>(0)
+    private let fanOut = Mutex<FanOut?>(nil)
 
-    public init() {}
+    init() {}
 
-    /// A consistent-enough reading of every counter.
-    public var snapshot: Snapshot {
-        Snapshot(
-            connections: connections.load(ordering: .relaxed), framesSent: framesSent.load(ordering: .relaxed),
-            bytesSent: bytesSent.load(ordering: .relaxed), conflatedTicks: conflatedTicks.load(ordering: .relaxed),
-            ticks: ticks.load(ordering: .relaxed), connectionsBehind: connectionsBehind.load(ordering: .relaxed),
-            slowConsumersClosed: slowConsumersClosed.load(ordering: .relaxed))
+    /// Called when the server's services are made.
+    func attach(_ fanOut: FanOut) {
+        self.fanOut.withLock { $0 = fanOut }
+    }
+
+    /// A reading of every counter (zeros before the server runs).
+    public func snapshot() async -> Snapshot {
+        guard let fanOut = fanOut.withLock({ $0 }) else { return Snapshot() }
+        let tally = await fanOut.tally()
+        let metrics = fanOut.metrics
+        return Snapshot(
+            connections: fanOut.connectionCount, framesSent: tally.framesSent, bytesSent: tally.bytesSent,
+            conflatedTicks: tally.conflatedTicks, ticks: metrics.ticks.load(ordering: .relaxed),
+            connectionsBehind: metrics.connectionsBehind.load(ordering: .relaxed),
+            slowConsumersClosed: metrics.slowConsumersClosed.load(ordering: .relaxed), channels: fanOut.channelCount)
     }
 
     public struct Snapshot: Sendable, Hashable {
-        public var connections: Int
-        public var framesSent: Int
-        public var bytesSent: Int
-        public var conflatedTicks: Int
-        public var ticks: Int
-        public var connectionsBehind: Int
-        public var slowConsumersClosed: Int
+        public var connections = 0
+        public var framesSent = 0
+        public var bytesSent = 0
+        public var conflatedTicks = 0
+        public var ticks = 0
+        /// Connections whose outbox is full right now (being conflated).
+        public var connectionsBehind = 0
+        /// Connections closed with 1008 "slow consumer".
+        public var slowConsumersClosed = 0
+        /// WebSocket channels open, refused and closing ones included: back to 0 once every client has gone.
+        public var channels = 0
     }
 }

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOPosix
@@ -74,51 +73,33 @@ public struct TickerServer: Sendable {
     public func makeServices(onListening: @escaping @Sendable (Int) async -> Void) throws -> [any Service] {
         let simulator = PriceSimulator(catalog: catalog, seed: configuration.seed, activity: configuration.activity)
         let fanOut = FanOut(
-            catalog: catalog, initialQuotes: simulator.quotes, configuration: configuration,
-            metrics: ServerMetrics(stats: stats), logger: logger)
-        let feed = PriceFeed(simulator: simulator, interval: configuration.tickInterval, fanOut: fanOut)
-        return [feed, try makeApplication(fanOut: fanOut, onListening: onListening), fanOut]
+            catalog: catalog, initialQuotes: simulator.quotes, configuration: configuration, metrics: ServerMetrics(), logger: logger)
+        stats.attach(fanOut)
+        let eventLoops: any EventLoopGroup =
+            configuration.eventLoopGroup ?? configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+            ?? MultiThreadedEventLoopGroup.singleton
+        let feed = PriceFeed(simulator: simulator, interval: configuration.tickInterval, fanOut: fanOut, eventLoop: eventLoops.next())
+        return [feed, try makeApplication(fanOut: fanOut, eventLoops: eventLoops, onListening: onListening), fanOut]
     }
 
-    private func makeApplication(fanOut: FanOut, onListening: @escaping @Sendable (Int) async -> Void) throws -> some Service {
+    private func makeApplication(
+        fanOut: FanOut, eventLoops: any EventLoopGroup, onListening: @escaping @Sendable (Int) async -> Void
+    ) throws -> some Service {
         let router = Router()
         let (webDirectory, serverLogger) = (self.webDirectory, self.logger)
-        let access = configuration.access
         router.addMiddleware {
             MetricsMiddleware()
-            AccessMiddleware(policy: access)
+            AccessMiddleware(policy: configuration.access)
             FileMiddleware(webDirectory, searchForIndexHtml: true, logger: serverLogger)
         }
         HTTPRoutes(fanOut: fanOut, startedAt: .now).register(on: router)
-        let wsConfiguration = WebSocketServerConfiguration(
-            maxFrameSize: configuration.maxMessageBytes, autoPing: .disabled,
-            closeTimeout: configuration.closeTimeout)
-        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
-            configuration: .init(http1: .init(additionalChannelHandlers: [FailedUpgradeDecorator()]), ws: wsConfiguration)
-        ) { head, channel, logger in
-            let offered = head.headerFields[values: .secWebSocketProtocol]
-            switch HandshakePolicy.decide(path: head.path, offeredProtocols: offered) {
-            case .refuse(let reason):
-                logger.info("refused WebSocket handshake: \(reason)")
-                return .dontUpgrade
-            case .accept(let echoProtocol):
-                var headers = HTTPFields()
-                if echoProtocol { headers[.secWebSocketProtocol] = TickerProtocol.name }
-                let refusal = access.check(headers: head.headerFields, target: head.path)
-                return .upgrade(headers) { inbound, outbound, _ in
-                    await WebSocketSession(fanOut: fanOut, channel: channel, logger: logger)
-                        .run(inbound: inbound, outbound: outbound, refusal: refusal)
-                }
-            }
-        }
+        let plain = HTTPServerBuilder { responder in HTTPAndWebSocketChannel(responder: responder, fanOut: fanOut) }
         return Application(
             router: router,
             server: try tlsConfiguration.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ticker"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            eventLoopGroupProvider: configuration.eventLoopThreads.map {
-                .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0))
-            } ?? .singleton,
+            eventLoopGroupProvider: .shared(eventLoops),
             logger: serverLogger)
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import TickerCore
 
 /// Everything `ticker serve` can be told: where to listen, how the feed behaves, and the limits it enforces.
@@ -26,6 +27,10 @@ public struct TickerServerConfiguration: Sendable {
     public var messagesPerSecond = 50
     /// Tick frames a connection may have queued before newer ticks are folded (conflated) into one frame.
     public var outboxTickCapacity = 8
+    /// The kernel's send buffer for each WebSocket (`SO_SNDBUF`). It bounds what a stalled client costs in kernel
+    /// memory and how much stale data sits ahead of its conflated frame: with Linux's autotuning (up to 4 MiB here) a
+    /// client that stops reading would first be sent megabytes of old ticks before conflation started.
+    public var socketSendBufferBytes = 256 * 1024
     /// A client whose queue stays full (or whose socket accepts nothing) this long is closed with 1008 "slow consumer".
     public var slowConsumerTimeout: Duration = .seconds(10)
     /// How long a closing socket waits for the peer's close frame, and how long a slow consumer's close frame may
@@ -42,6 +47,13 @@ public struct TickerServerConfiguration: Sendable {
     public var access = AccessPolicy()
     /// Event-loop threads for the sockets; nil uses NIO's shared group (one per core).
     public var eventLoopThreads: Int?
+    /// The event loops to serve on, owned by the caller (tests give each server its own); wins over `eventLoopThreads`.
+    public var eventLoopGroup: (any EventLoopGroup)?
+    /// Largest HTTP request head (request line and headers) accepted; a bigger one is answered 431 and closed.
+    public var maxHeaderBytes = 16 * 1024
+    /// A connection that has not sent a whole request head this long after connecting (or after its last response) is
+    /// closed: a slowloris cannot hold it.
+    public var headerTimeout: Duration = .seconds(10)
     /// PEM files for TLS (`wss://` and `https://`); nil serves plain `ws://` and `http://`.
     public var tls: TLSFiles?
 

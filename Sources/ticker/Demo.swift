@@ -31,9 +31,9 @@ struct Demo: AsyncParsableCommand {
             companions: [
                 { program in relay.attach { program.send(.serverLog($0)) } },
                 { program in
-                    var previous = stats.snapshot
+                    var previous = await stats.snapshot()
                     while (try? await Task.sleep(for: .seconds(1))) != nil {
-                        let current = stats.snapshot
+                        let current = await stats.snapshot()
                         program.send(
                             .server(
                                 ServerSample(

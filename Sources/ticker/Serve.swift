@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import TickerAssets
 import TickerServer
 import UnixSignals
@@ -25,9 +26,19 @@ struct Serve: AsyncParsableCommand {
             host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"), tls: tls.files)
         let host = listen.host
         let secure = tls.files != nil
-        try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
-            let (ws, http) = secure ? ("wss", "https") : ("ws", "http")
-            writeLine("ticker: serving simulated quotes on \(ws)://\(host):\(port)/ws (dashboard \(http)://\(host):\(port)/)")
+        do {
+            try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
+                let (ws, http) = secure ? ("wss", "https") : ("ws", "http")
+                writeLine("ticker: serving simulated quotes on \(ws)://\(host):\(port)/ws (dashboard \(http)://\(host):\(port)/)")
+            }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            writeError(
+                "ticker serve: port \(listen.port) on \(host) is already in use (another ticker serve?); stop that process, "
+                    + "or pick another port with --port (--port 0 picks a free one)")
+            throw ExitCode(1)
+        } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
+            writeError("ticker serve: cannot listen on \(host): it is not an address of this machine (try --host 127.0.0.1 or 0.0.0.0)")
+            throw ExitCode(1)
         }
     }
 }

@@ -11,6 +11,8 @@ struct ListenOptions: ParsableArguments {
     @Option(help: "Port to bind; 0 picks a free one.") var port = 8080
 
     func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535 (0 picks a free one), got \(port)") }
+        guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
     }
 }
 
@@ -70,6 +72,8 @@ struct ServerOptions: ParsableArguments {
     var longPollMaxTimeoutMs = 60_000
     @Option(help: "Long polls answered at once; more get 503 too_many_long_polls with Retry-After.")
     var maxLongPolls = 1000
+    @Option(help: "Kernel send buffer per WebSocket in bytes (SO_SNDBUF): bounds a stalled client's backlog before conflation.")
+    var socketSendBuffer = 256 * 1024
     @Option(help: "Event-loop threads for the sockets (default: one per core).") var threads: Int?
 
     func validate() throws {
@@ -85,6 +89,9 @@ struct ServerOptions: ParsableArguments {
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
         guard maxSubscriptions >= 1 else { throw ValidationError("--max-subscriptions must be at least 1") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
+        guard (4096...(64 << 20)).contains(socketSendBuffer) else {
+            throw ValidationError("--socket-send-buffer must be from 4096 to 67108864 bytes, got \(socketSendBuffer)")
+        }
         guard maxLongPolls >= 1 else { throw ValidationError("--max-long-polls must be at least 1") }
         guard (1...3_600_000).contains(longPollMaxTimeoutMs) else {
             throw ValidationError("--long-poll-max-timeout-ms must be from 1 to 3600000, got \(longPollMaxTimeoutMs)")
@@ -119,6 +126,7 @@ struct ServerOptions: ParsableArguments {
         configuration.pollLimits = .init(defaultTimeoutMs: longPollTimeoutMs, maxTimeoutMs: longPollMaxTimeoutMs)
         configuration.maxConcurrentLongPolls = maxLongPolls
         configuration.eventLoopThreads = threads
+        configuration.socketSendBufferBytes = socketSendBuffer
         return configuration
     }
 

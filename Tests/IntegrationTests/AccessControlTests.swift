@@ -55,7 +55,7 @@ struct AccessControlTests {
             #expect(try await server.get("/api/quotes/stream").status == 503)
             first.connection.close()
             _ = await first.closing()
-            try await eventually("the slot to free up") { server.server.stats.snapshot.connections == 0 }
+            try await eventually("the slot to free up") { await server.server.stats.snapshot().connections == 0 }
             let third = try await server.connect()
             guard case .welcome = try await third.next() else { throw TestFailure("the freed slot was not reusable") }
         }

@@ -15,6 +15,7 @@ struct BackpressureTests {
             $0.activity = 1
             $0.tickInterval = .milliseconds(10)
             $0.outboxTickCapacity = 4
+            $0.socketSendBufferBytes = 16 * 1024
             $0.slowConsumerTimeout = .seconds(60)
         }) { server, _ in
             let slow = try await server.connect(receiveBufferSize: 4096)
@@ -22,7 +23,7 @@ struct BackpressureTests {
             slow.send(.subscribe(symbols: ["*"]))
             _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
             slow.connection.setReading(false)
-            try await eventually("the server to start conflating") { server.server.stats.snapshot.connectionsBehind > 0 }
+            try await eventually("the server to start conflating") { await server.server.stats.snapshot().connectionsBehind > 0 }
             slow.connection.setReading(true)
             var lastSeq: UInt64 = 0
             var conflatedSeen = 0
@@ -36,7 +37,7 @@ struct BackpressureTests {
                 }
             }
             #expect(conflatedSeen >= 1)
-            try await eventually("the conflated ticks to be counted") { server.server.stats.snapshot.conflatedTicks >= conflatedSeen }
+            try await eventually("the conflated ticks to be counted") { await server.server.stats.snapshot().conflatedTicks >= conflatedSeen }
         }
     }
 
@@ -47,6 +48,7 @@ struct BackpressureTests {
             $0.activity = 1
             $0.tickInterval = .milliseconds(20)
             $0.outboxTickCapacity = 4
+            $0.socketSendBufferBytes = 16 * 1024
             $0.slowConsumerTimeout = .milliseconds(300)
             $0.closeTimeout = .seconds(10)
         }) { server, _ in
@@ -58,7 +60,7 @@ struct BackpressureTests {
             slow.send(.subscribe(symbols: ["*"]))
             _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
             slow.connection.setReading(false)
-            try await eventually("the slow consumer to be closed") { server.server.stats.snapshot.slowConsumersClosed > 0 }
+            try await eventually("the slow consumer to be closed") { await server.server.stats.snapshot().slowConsumersClosed > 0 }
 
             // Meanwhile the healthy client got every tick that changed AAPL (activity 1: every tick), never conflated.
             guard case .snapshot(let snapshotSeq, _, _) = try await healthy.next(where: { if case .snapshot = $0 { true } else { false } })
@@ -92,7 +94,7 @@ struct BackpressureTests {
             for _ in 0..<10 {
                 guard case .heartbeat = try await quiet.next() else { throw TestFailure("expected a heartbeat") }
             }
-            #expect(server.server.stats.snapshot.connections == 1)
+            #expect(await server.server.stats.snapshot().connections == 1)
         }
     }
 
@@ -107,7 +109,7 @@ struct BackpressureTests {
             _ = try await silent.next()
             // Subscribed to nothing, so only the server's pings go unanswered (nothing is read, so no pong goes back).
             silent.connection.setReading(false)
-            try await eventually("the server to drop the silent peer") { server.server.stats.snapshot.connections == 0 }
+            try await eventually("the server to drop the silent peer") { await server.server.stats.snapshot().connections == 0 }
             silent.connection.setReading(true)
             let close = await silent.closing()
             #expect(close.code == 1001)

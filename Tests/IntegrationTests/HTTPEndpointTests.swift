@@ -50,7 +50,7 @@ struct HTTPEndpointTests {
     @Test("the long poll answers at once when changes after since already happened")
     func longPollImmediate() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in
-            try await eventually("a few ticks") { server.server.stats.snapshot.ticks >= 3 }
+            try await eventually("a few ticks") { await server.server.stats.snapshot().ticks >= 3 }
             let response = try await server.get("/api/quotes/poll?since=0&symbols=AAPL,MSFT&timeoutMs=10000")
             #expect(response.status == 200)
             let body = try JSONDecoder().decode(QuotesBody.self, from: Data(response.body.utf8))

@@ -1,4 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
+import TickerClient
 
 /// A long-running child process whose standard output is read line by line, each wait bounded.
 final class ChildProcess {
@@ -69,4 +73,40 @@ final class ChildProcess {
     }
 
     deinit { kill() }
+}
+
+/// `ticker serve --port 0` as a separate process, for what only the binary shows (its `/metrics`, its signals).
+struct BinaryServer {
+    let process: ChildProcess
+    let port: Int
+    var http: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the binary with `arguments` after `serve --port 0` and waits (bounded) for the URL it prints.
+    static func start(_ arguments: [String], environment: [String: String]? = nil) async throws -> BinaryServer {
+        let process = try ChildProcess(try TickerBinary.url(), ["serve", "--port", "0"] + arguments, environment: environment)
+        let line = try await process.line("the server's URL") { $0.contains("ws://") }
+        guard let url = line.split(separator: " ").first(where: { $0.hasPrefix("ws://") }),
+            let port = url.split(separator: ":").last?.split(separator: "/").first.flatMap({ Int($0) })
+        else { throw TestFailure("no port in \(line)") }
+        return BinaryServer(process: process, port: port)
+    }
+
+    func connect(symbols query: String = "") async throws -> TestSocket {
+        let connection = try await WebSocketConnection.connect(to: try WebSocketURL("ws://127.0.0.1:\(port)/ws\(query)"))
+        return TestSocket(connection: connection, timeout: .seconds(20))
+    }
+
+    func get(_ path: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: http + path)
+        request.method = .GET
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 4 << 20)))
+    }
+
+    /// SIGTERM, then the exit status (bounded; killed if it takes longer).
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, within timeout: Duration = .seconds(10)) async -> Int32? {
+        process.kill(signal: signal)
+        return await process.exitStatus(within: timeout)
+    }
 }

@@ -78,7 +78,7 @@ struct ServerSentEventsTests {
     @Test("Last-Event-ID resumes with what changed since that seq")
     func resume() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in
-            try await eventually("a few ticks") { server.server.stats.snapshot.ticks >= 5 }
+            try await eventually("a few ticks") { await server.server.stats.snapshot().ticks >= 5 }
             var events = EventStreamReader(try await open(server, "/api/quotes/stream?symbols=NVDA", lastEventID: 2))
             let first = try await events.next()
             guard case .quotes(let seq, _, let quotes, _) = try ServerMessage.decode(Data((first.data ?? "").utf8)) else {

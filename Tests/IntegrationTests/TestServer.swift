@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import ServiceLifecycle
 import Testing
 import TickerAssets
@@ -17,7 +18,8 @@ struct TestServer {
     var url: WebSocketURL { try! WebSocketURL("ws://127.0.0.1:\(port)/ws") }
     var http: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts a server, runs `body`, then shuts the server down gracefully (bounded by `TestTimeout`).
+    /// Starts a server on event loops of its own (so one test's load cannot stall another's connections), runs `body`,
+    /// then shuts the server down gracefully.
     static func with(
         _ configure: (inout TickerServerConfiguration) -> Void = { _ in },
         _ body: (TestServer, ServiceGroup) async throws -> Void
@@ -25,6 +27,9 @@ struct TestServer {
         var configuration = TickerServerConfiguration()
         configuration.port = 0
         configuration.tickInterval = .milliseconds(20)
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { eventLoops.shutdownGracefully { _ in } }
+        configuration.eventLoopGroup = eventLoops
         configure(&configuration)
         var logger = Logger(label: "test-server")
         logger.logLevel = .error
@@ -53,6 +58,12 @@ struct TestServer {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+    }
+
+    /// For tests that need no ticks (the protocol's edge cases): a tick a second, so that the many servers such tests
+    /// start at once leave the machine to the tests that measure the feed.
+    static func quiet(_ configuration: inout TickerServerConfiguration) {
+        configuration.tickInterval = .seconds(1)
     }
 
     /// Opens a WebSocket to this server; the connection is aborted if the test is still using it after `timeout`.

@@ -173,3 +173,25 @@ struct SubscriptionTests {
         #expect(book.quotes(in: all) == simulator.quotes)
     }
 }
+
+@Suite("Outbox: when a client counts as behind")
+struct OutboxConflatingTests {
+    @Test("a client stays behind while its queue ends in a folded frame, even once no longer full")
+    func conflatingUntilTheFoldedFrameIsTaken() {
+        var outbox = Outbox<Int>(tickCapacity: 2)
+        let one = Hundredths(raw: 100)
+        let quote = Quote(symbol: "AAPL", price: one, bid: one, ask: one, open: one, high: one, low: one, prevClose: one, volume: 1)
+        outbox.push(message: 0)
+        outbox.push(tick: 1, ts: 1, quotes: [quote], payload: 1)
+        #expect(!outbox.isConflating)
+        outbox.push(tick: 2, ts: 2, quotes: [quote], payload: 2)
+        #expect(outbox.isConflating && outbox.isFull)
+        outbox.push(tick: 3, ts: 3, quotes: [quote], payload: 3)  // ticks 1 to 3 fold into one frame behind the message
+        _ = outbox.popFirst()  // the message is written: the queue is no longer full...
+        #expect(!outbox.isFull && outbox.isConflating, "...but new ticks still fold into the waiting frame")
+        outbox.push(tick: 4, ts: 4, quotes: [quote], payload: 4)
+        #expect(outbox.items.count == 1)
+        _ = outbox.popFirst()
+        #expect(!outbox.isConflating)
+    }
+}

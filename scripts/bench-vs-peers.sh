@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
-# ticker and the reference peers under the same independent load generator, one after the other, on this machine.
-# Needs the team's harness beside the project (../shared/bench: apt-get install node-ws; pip install websockets picows
-# uvloop orjson) and a release build (swift build -c release). Loopback only; every run is bounded by `timeout`.
-#   scripts/bench-vs-peers.sh            # NS="100 1000 4000 10000" PEERS="node_ws websockets picows" OUT=bench-results.jsonl
+# ticker and every shipped peer (Benchmarks/peers: Node ws, Go gorilla/websocket, Python websockets, picows, aiohttp)
+# under the same load generator in one run: N = 100, 1,000, 4,000 and 10,000 clients, then memory per idle
+# connection at 5,000 and 10,000; writes docs/bench-results.jsonl, prints the table of docs/PERFORMANCE.md and draws
+# docs/bench-cpu-per-frame.png and docs/bench-p99-latency.png. About 35 minutes; loopback only, every run bounded.
+#   scripts/bench-vs-peers.sh        # env: PEERS NS IDLE_NS OUT LOADGEN (see Benchmarks/peers/README.md)
+# Needs a release build (swift build -c release) and the peers' packages (Benchmarks/peers/README.md, "Install").
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
-bench=${BENCH:-$root/../shared/bench}
-NS=${NS:-"100 1000 4000 10000"}; PEERS=${PEERS:-"node_ws websockets picows"}; OUT=${OUT:-$root/bench-results.jsonl}
-port=${PORT:-19050}
-ulimit -n "$(ulimit -Hn)"
-: > "$OUT"
-"$root/.build/release/ticker" serve --port "$port" --symbol-count 50 --activity 1 --tick-ms 100 --log-level error &
-spid=$!
-trap 'kill $spid 2>/dev/null' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-NS="$NS" LABEL=ticker OUT="$OUT" "$bench/run_one.sh" "ws://127.0.0.1:$port/ws" "$spid" > /dev/null
-kill -TERM $spid; wait $spid 2>/dev/null
-PEERS="$PEERS" NS="$NS" OUT="$OUT.peers" "$bench/run_peers.sh" > /dev/null
-cat "$OUT.peers" >> "$OUT" && rm -f "$OUT.peers" "$OUT.peers.prev"
-python3 "$bench/table.py" "$OUT"
+peers=$root/Benchmarks/peers
+OUT=${OUT:-$root/docs/bench-results.jsonl}
+PEERS=${PEERS:-"ticker node_ws gorilla websockets picows aiohttp"}
+[ -x "$root/.build/release/ticker" ] || { echo "build ticker first: swift build -c release" >&2; exit 1; }
+PEERS="$PEERS" NS="${NS:-100 1000 4000 10000}" OUT="$OUT" LOADGEN="${LOADGEN:-c}" "$peers/run_peers.sh" > /dev/null
+PEERS="$PEERS" NS="${IDLE_NS:-5000 10000}" OUT="$OUT" "$peers/run_idle.sh" > /dev/null
+python3 "$peers/report.py" "$OUT" --plots "$root/docs"

@@ -125,11 +125,14 @@ public final class FeedClient: Sendable {
                 continue
             }
             everOpened = true
-            attempt = 0
-            if let refusal = await session(on: connection) {
+            let outcome = await session(on: connection)
+            if let refusal = outcome.refusal {
                 // Refused by the server's access policy (4401 token, 4403 origin): retrying cannot help.
                 throw ConnectFailure(description: refusal)
             }
+            // Back off from scratch only after a connection that served data: a server that accepts and closes at once
+            // (4503 full, 1013 try again later) is retried ever more slowly, not hammered twice a second.
+            if outcome.served { attempt = 0 }
             if Task.isCancelled || stopping { return }
             attempt += 1
             guard await pause(before: attempt, using: &generator) else { return }
@@ -139,8 +142,9 @@ public final class FeedClient: Sendable {
     /// Close codes that mean "you may not connect": retrying cannot help.
     static let refusalCodes: Set<Int> = [4401, 4403]
 
-    /// One connection's life: open, subscribe, messages, close. Returns a description when the server refused access.
-    private func session(on connection: WebSocketConnection) async -> String? {
+    /// One connection's life: open, subscribe, messages, close. Says whether the server refused access (and why), and
+    /// whether it served quotes (a snapshot or a tick).
+    private func session(on connection: WebSocketConnection) async -> (refusal: String?, served: Bool) {
         let (desired, stopping) = state.withLock { state -> ([String], Bool) in
             state.connection = connection
             state.readyState = state.stopping ? .closing : .open
@@ -149,15 +153,20 @@ public final class FeedClient: Sendable {
         if stopping { connection.close(code: .normalClosure, reason: "client closing") }
         continuation.yield(.open(protocol: connection.negotiatedProtocol, handshake: connection.handshake))
         if !desired.isEmpty { connection.send(ClientMessage.subscribe(symbols: desired).jsonText) }
-        return await withTaskCancellationHandler { () -> String? in
+        return await withTaskCancellationHandler { () -> (refusal: String?, served: Bool) in
             var refusal: String?
+            var served = false
             for await event in connection.events {
                 switch event {
                 case .text(let text):
                     let receivedAt = WallClock.nowMicroseconds()
                     do {
                         let message = try ServerMessage.decode(Data(text.utf8))
-                        if case .welcome(let symbols, _, _) = message { state.withLock { $0.universe = symbols.map(\.symbol) } }
+                        switch message {
+                        case .welcome(let symbols, _, _): state.withLock { $0.universe = symbols.map(\.symbol) }
+                        case .snapshot, .quotes: served = true
+                        default: break
+                        }
                         continuation.yield(.message(message, receivedAt: receivedAt, bytes: text.utf8.count))
                     } catch {
                         continuation.yield(.error("could not parse a server message (\(error)): \(text.prefix(120))"))
@@ -173,7 +182,7 @@ public final class FeedClient: Sendable {
                     if let code, Self.refusalCodes.contains(code) { refusal = "the server refused access: \(code) \(reason)" }
                 }
             }
-            return refusal
+            return (refusal, served)
         } onCancel: {
             setReadyState(.closing)
             connection.close(code: .normalClosure, reason: "client closing")

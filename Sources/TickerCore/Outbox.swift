@@ -24,13 +24,16 @@ public struct Outbox<Payload: Sendable>: Sendable {
     public private(set) var items = Deque<Item>()
     /// Tick items (plain or folded) currently queued.
     public private(set) var queuedTicks = 0
+    /// Items queued: `items.count`, kept beside the deque so that asking whether anything waits (on every frame)
+    /// does not read the deque's storage.
+    private var count = 0
 
     public init(tickCapacity: Int) {
         precondition(tickCapacity >= 1)
         self.tickCapacity = tickCapacity
     }
 
-    public var isEmpty: Bool { items.isEmpty }
+    public var isEmpty: Bool { count == 0 }
 
     /// True while the queue holds as many tick frames as it may: the next tick will be folded.
     public var isFull: Bool { queuedTicks >= tickCapacity }
@@ -44,6 +47,7 @@ public struct Outbox<Payload: Sendable>: Sendable {
 
     public mutating func push(message payload: Payload) {
         items.append(.message(payload))
+        count += 1
     }
 
     /// Queues a tick frame. While the client is behind (the queue is full, or the last frame is already folded), the
@@ -58,6 +62,7 @@ public struct Outbox<Payload: Sendable>: Sendable {
         guard isFull, case .some(let last) = items.last, !last.isMessage else {
             items.append(item)
             queuedTicks += 1
+            count += 1
             return
         }
         var folded = ConflatedQuotes(seq: seq, ts: ts)
@@ -65,27 +70,22 @@ public struct Outbox<Payload: Sendable>: Sendable {
         while let candidate = items.last, !candidate.isMessage {
             foldedItems.append(items.removeLast())
             queuedTicks -= 1
+            count -= 1
         }
         for foldedItem in foldedItems.reversed() { folded.absorb(foldedItem) }
         folded.absorb(item)
         items.append(.conflated(folded))
         queuedTicks += 1
+        count += 1
     }
 
     public mutating func popFirst() -> Item? {
         guard let item = items.popFirst() else { return nil }
+        count -= 1
         if !item.isMessage { queuedTicks -= 1 }
         return item
     }
 
-    /// Drops the given symbols from folded frames (after an unsubscribe). Frames already shared stay as they are.
-    public mutating func removeSymbols(_ symbols: Set<String>) {
-        for index in items.indices {
-            guard case .conflated(var folded) = items[index] else { continue }
-            for symbol in symbols { folded.quotes.removeValue(forKey: symbol) }
-            items[index] = .conflated(folded)
-        }
-    }
 }
 
 extension Outbox.Item {

@@ -23,46 +23,66 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
+    // Confined to `eventLoop`. Read or written for every tick frame, so declared first: together behind the object's
+    // header they take one or two cache lines, which is what a frame costs in memory traffic beside NIO's own.
+    /// Where pre-framed bytes enter the pipeline: NIO's `WebSocketFrameEncoder`, which passes bytes through untouched.
+    private var frameContext: ChannelHandlerContext?
+    private var phase = Phase.open
+    /// The channel takes writes (NIO's writability, as last announced): read on every frame, so kept here rather than
+    /// asked of the channel.
+    private var writable = true
+    private var outbox: Outbox<ByteBuffer>
+    /// When something was last queued or written for this client (for heartbeats).
+    private var lastQueuedAt: ContinuousClock.Instant
+    /// Since when the outbox has been conflating (full, or ending in a folded frame), nil while it keeps up.
+    private var behindSince: ContinuousClock.Instant?
+
     let eventLoop: any EventLoop
     private let fanOut: FanOut
     let lane: LoopLane
     /// Set when the access policy refused the handshake: the connection is closed with it at once.
     private let refusal: AccessPolicy.Refusal?
 
-    // Everything below is confined to `eventLoop`.
+    // Also confined to `eventLoop`.
     /// Assigned when the hub registers the connection.
     private(set) var id = 0
     private var context: ChannelHandlerContext?
-    /// Where pre-framed bytes enter the pipeline: NIO's `WebSocketFrameEncoder`, which passes bytes through untouched.
-    private var frameContext: ChannelHandlerContext?
-    private var outbox: Outbox<ByteBuffer>
     private var assembler: MessageAssembler
     private var rateLimiter: RateLimiter
-    private var phase = Phase.open
+    /// Drops the connection if the peer has not completed the closing handshake `closeTimeout` after our close frame.
+    private var closeTimer: Scheduled<Void>?
+    /// The close that waits for the queued messages (`closeAfterQueued`), and since when.
+    private var pendingClose: (code: UInt16, reason: String, since: ContinuousClock.Instant)?
     /// The peer sent a frame since the last sweep (any frame: a pong, a message, a close).
     private var heard = true
     private var lastHeardAt: ContinuousClock.Instant
     private var pingSentAt: ContinuousClock.Instant?
-    /// When something was last queued or written for this client (for heartbeats).
-    private var lastQueuedAt: ContinuousClock.Instant
-    /// Since when the outbox has been conflating (full, or ending in a folded frame), nil while it keeps up.
-    private var behindSince: ContinuousClock.Instant?
     /// Since when the channel has been unwritable with frames waiting in the outbox (the socket takes nothing).
     private var blockedSince: ContinuousClock.Instant?
     private var draining = false
     /// The close code exchanged (ours if we closed first, the peer's if it did), for `ticker_ws_closes_total`.
     private var closeCode: UInt16?
 
+    /// Where the connection is in its life. No payloads, so that checking it on every frame is an integer compare.
     private enum Phase {
         case open
-        /// A close is due; it goes once the queued messages are written.
-        case closeAfterQueued(code: UInt16, reason: String)
-        /// Our close frame went out at `at`; we wait for the peer's (or `closeTimeout`).
-        case closeSent(at: ContinuousClock.Instant)
+        /// A close is due (`pendingClose`); it goes once the queued messages are written.
+        case closeAfterQueued
+        /// Our close frame went out; we wait for the peer's (`closeTimer` gives up after `closeTimeout`).
+        case closeSent
         /// The peer closed and we answered: the TCP connection is closed as soon as the answer is written.
         case peerClosed
         /// The connection was failed: our close frame went out and nothing the peer sends is acted on.
-        case failed(at: ContinuousClock.Instant)
+        case failed
+    }
+
+    /// How a tick's frame was taken.
+    enum Delivery {
+        case written
+        /// Queued behind others (or the channel was unwritable): the lane drains the connection afterwards.
+        case queued
+        /// The connection is closing: nothing more is sent.
+        case dropped
     }
 
     init(fanOut: FanOut, lane: LoopLane, refusal: AccessPolicy.Refusal?) {
@@ -83,6 +103,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         frameContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        writable = context.channel.isWritable
         fanOut.channelOpened()
         lane.channels[ObjectIdentifier(self)] = self
         if let refusal {
@@ -103,6 +124,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closeTimer?.cancel()
         lane.channels[ObjectIdentifier(self)] = nil
         if id != 0 { fanOut.unregister(self, closeCode: closeCode) }
         if behindSince != nil { fanOut.metrics.connectionBehind(false) }
@@ -192,7 +214,8 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        writable = context.channel.isWritable
+        if writable {
             blockedSince = nil
             drain()
         }
@@ -237,29 +260,27 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
 
     /// On the loop: queues an encoded message frame now and drains.
     func queue(message payload: ByteBuffer) {
-        guard case .open = phase else { return }
+        guard phase == .open else { return }
         outbox.push(message: payload)
         lastQueuedAt = .now
         drain()
     }
 
-    /// On the loop: a tick's frame for this client. Written at once when `direct`, nothing is queued ahead of it and
-    /// the channel is writable; otherwise queued (maybe conflated) for ``drain()``. True when it was queued.
-    func deliver(_ frame: ByteBuffer, seq: UInt64, ts: Int64, quotes: [Quote], direct: Bool) -> Bool {
-        guard case .open = phase, let frameContext else { return false }
-        lastQueuedAt = lane.now
-        if direct, outbox.isEmpty, frameContext.channel.isWritable {
-            lane.tally.framesSent += 1
-            lane.tally.bytesSent += frame.readableBytes
+    /// On the loop: a tick's frame for this client, at `now`. Written at once when `direct`, nothing is queued ahead of
+    /// it and the channel is writable (the lane counts it); otherwise queued (maybe conflated) for ``drain()``.
+    func deliver(_ frame: ByteBuffer, seq: UInt64, ts: Int64, quotes: [Quote], direct: Bool, now: ContinuousClock.Instant) -> Delivery {
+        guard phase == .open, let frameContext else { return .dropped }
+        lastQueuedAt = now
+        if direct, writable, outbox.isEmpty {
             frameContext.writeAndFlush(NIOAny(frame), promise: nil)
-            return false
+            return .written
         }
         outbox.push(tick: seq, ts: ts, quotes: quotes, payload: frame)
-        if outbox.isConflating, behindSince == nil {
-            behindSince = lane.now
+        if behindSince == nil, outbox.isConflating {
+            behindSince = now
             fanOut.metrics.connectionBehind(true)
         }
-        return true
+        return .queued
     }
 
     /// On the loop: writes queued frames in order while the channel is writable, then flushes once; sends a close that
@@ -269,7 +290,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         draining = true
         defer { draining = false }
         var wrote = false
-        while frameContext.channel.isWritable, let item = outbox.popFirst() {
+        while writable, let item = outbox.popFirst() {
             let frame: ByteBuffer
             switch item {
             case .message(let payload), .tick(_, _, _, let payload):
@@ -289,7 +310,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         }
         if !outbox.isEmpty, blockedSince == nil { blockedSince = .now }
         if wrote { frameContext.flush() }
-        if case .closeAfterQueued(let code, let reason) = phase, outbox.isEmpty { sendClose(code: code, reason: reason) }
+        if phase == .closeAfterQueued, outbox.isEmpty, let close = pendingClose { sendClose(code: close.code, reason: close.reason) }
     }
 
     // MARK: Closing
@@ -297,9 +318,10 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     /// On the loop: closes with `code`. With `afterQueuedMessages` what is queued goes first (an `error` explaining the
     /// close); otherwise the close goes now and the queue is dropped. The first request wins.
     func requestClose(code: UInt16, reason: String, afterQueuedMessages: Bool = false) {
-        guard case .open = phase else { return }
+        guard phase == .open else { return }
         if afterQueuedMessages, !outbox.isEmpty {
-            phase = .closeAfterQueued(code: code, reason: reason)
+            phase = .closeAfterQueued
+            pendingClose = (code, reason, .now)
             drain()
         } else {
             sendClose(code: code, reason: reason)
@@ -316,7 +338,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         }
         fanOut.logger.info("failing a WebSocket", metadata: ["connection": "\(id)", "code": "\(code)", "reason": "\(reason)"])
         sendClose(code: code, reason: reason)
-        phase = .failed(at: .now)
+        phase = .failed
         if streamBroken, let context {
             context.flush()
             context.close(mode: .output, promise: nil)
@@ -328,7 +350,12 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         guard let context else { return }
         closeCode = code
         outbox = Outbox(tickCapacity: outbox.tickCapacity)
-        phase = .closeSent(at: ContinuousClock.now)
+        phase = .closeSent
+        let timeout = fanOut.configuration.closeTimeout
+        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [self] in
+            fanOut.logger.notice("dropping a connection that did not complete its close", metadata: ["connection": "\(id)"])
+            self.context?.close(promise: nil)
+        }
         let frame = WebSocketFrame(
             fin: true, opcode: .connectionClose, data: Self.closePayload(code: code, reason: reason, allocator: context.channel.allocator))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
@@ -352,13 +379,11 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     func inspect(seq: UInt64, configuration: TickerServerConfiguration) {
         let now = lane.now
         switch phase {
-        case .closeSent(let at), .failed(let at):
-            if now - at > configuration.closeTimeout {
-                fanOut.logger.notice("dropping a connection that did not complete its close", metadata: ["connection": "\(id)"])
-                context?.close(promise: nil)
-            }
+        case .closeAfterQueued:
+            // The messages ahead of the close are not being read: close without them.
+            if let close = pendingClose, now - close.since > configuration.closeTimeout { sendClose(code: close.code, reason: close.reason) }
             return
-        case .closeAfterQueued, .peerClosed:
+        case .closeSent, .failed, .peerClosed:
             return
         case .open:
             break
@@ -368,8 +393,8 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
             lastHeardAt = now
             pingSentAt = nil
         }
-        let stalledSince = [behindSince, blockedSince].compactMap { $0 }.min()
-        if let stalledSince, now - stalledSince > configuration.slowConsumerTimeout {
+        let stalledSince = min(behindSince ?? now, blockedSince ?? now)
+        if now - stalledSince > configuration.slowConsumerTimeout {
             fanOut.logger.notice("closing slow consumer", metadata: ["connection": "\(id)"])
             fanOut.metrics.slowConsumerClosed()
             requestClose(code: CloseCode.policyViolation, reason: "slow consumer")

@@ -360,12 +360,12 @@ final class FanOut: Service, Sendable {
     /// Sweeps until graceful shutdown, then closes every socket with 1001, answers waiting long polls, and waits (at
     /// most `closeTimeout`) for the clients to answer their close.
     func run() async throws {
-        // A quarter of the shortest deadline it enforces, from 10 to 250 ms: with the defaults (1 s close timeout) four
-        // sweeps a second, a few comparisons per connection on each loop.
+        // A quarter of the shortest deadline it enforces, from 10 ms to 1 s: with the defaults (5 s heartbeats) a sweep a
+        // second, a few comparisons per connection on each loop. (A close's timeout is a timer of its own.)
         let shortest = min(
-            configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.closeTimeout,
-            configuration.pingInterval, configuration.pingTimeout)
-        let period = max(.milliseconds(10), min(shortest / 4, .milliseconds(250)))
+            configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.pingInterval, configuration.pingTimeout,
+            configuration.closeTimeout * 4)
+        let period = max(.milliseconds(10), min(shortest / 4, .seconds(1)))
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: period)
             sweep()

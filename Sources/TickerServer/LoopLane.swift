@@ -109,12 +109,19 @@ final class LoopLane: @unchecked Sendable {
                     for frame in delivery.frames {
                         // This loop's own copy: its reference count is only ever touched by this loop.
                         let buffer = ByteBuffer(bytes: frame.wire)
+                        var written = 0
                         for connection in frame.members {
                             // One tick waiting: straight to the socket. Several: queue them all, drain once below.
-                            let queued = connection.deliver(
-                                buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, direct: ticks == 1)
-                            if queued { touched[ObjectIdentifier(connection)] = connection }
+                            switch connection.deliver(
+                                buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, direct: ticks == 1, now: now)
+                            {
+                            case .written: written += 1
+                            case .queued: touched[ObjectIdentifier(connection)] = connection
+                            case .dropped: break
+                            }
                         }
+                        tally.framesSent += written
+                        tally.bytesSent += written * buffer.readableBytes
                     }
                 }
             }

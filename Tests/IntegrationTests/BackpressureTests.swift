@@ -2,17 +2,19 @@ import Foundation
 import NIOHTTP1
 import ServiceLifecycle
 import Testing
+import TickerAssets
 import TickerClient
 import TickerCore
 import TickerServer
 
 @Suite("Slow clients: conflation and the slow-consumer close", .timeLimit(.minutes(2)))
 struct BackpressureTests {
-    @Test("a reader that stalls gets a conflated frame with the latest state when it resumes, seq still increasing")
+    @Test("a reader that stalls gets one conflated frame holding exactly the feed's state at its seq, seq still increasing")
     func conflation() async throws {
         try await TestServer.with({
             $0.symbolCount = 300
             $0.activity = 1
+            $0.seed = 7
             $0.tickInterval = .milliseconds(10)
             $0.outboxTickCapacity = 4
             $0.socketSendBufferBytes = 16 * 1024
@@ -26,22 +28,30 @@ struct BackpressureTests {
             try await eventually("the server to start conflating") { await server.server.stats.snapshot().connectionsBehind > 0 }
             slow.connection.setReading(true)
             var lastSeq: UInt64 = 0
-            var conflatedSeen = 0
-            while conflatedSeen == 0 {
+            while true {
                 guard case .quotes(let seq, _, let quotes, let conflated) = try await slow.next() else { continue }
                 #expect(seq > lastSeq)
                 lastSeq = seq
-                if let conflated {
-                    conflatedSeen = conflated
-                    #expect(quotes.count == 300)
+                guard let conflated else { continue }
+                // The folded frame is the feed's state at its seq: replay the same seeded simulator that many ticks.
+                let catalog = try SymbolCatalog(assetsJSON: TickerAssets.symbolsJSON(), count: 300)
+                var simulator = PriceSimulator(catalog: catalog, seed: 7, activity: 1)
+                for _ in 0..<seq { _ = simulator.step(timestamp: 0) }
+                #expect(quotes.count == 300)
+                #expect(quotes == simulator.quotes, "the conflated frame at seq \(seq) is not the feed's state")
+                #expect(conflated >= 1)
+                try await eventually("the conflated ticks to be counted") {
+                    await server.server.stats.snapshot().conflatedTicks >= conflated
                 }
+                break
             }
-            #expect(conflatedSeen >= 1)
-            try await eventually("the conflated ticks to be counted") { await server.server.stats.snapshot().conflatedTicks >= conflatedSeen }
+            // Caught up: back to one frame per tick.
+            guard case .quotes(let next, _, _, nil) = try await slow.next(where: \.isQuotes) else { throw TestFailure("still conflated") }
+            #expect(next > lastSeq)
         }
     }
 
-    @Test("a client stuck behind past the timeout is closed with 1008 slow consumer; a healthy client is unaffected")
+    @Test("a client stuck behind past the timeout is closed with 1008 slow consumer, which it reads once it reads again")
     func slowConsumer() async throws {
         try await TestServer.with({
             $0.symbolCount = 300
@@ -52,6 +62,30 @@ struct BackpressureTests {
             $0.slowConsumerTimeout = .milliseconds(300)
             $0.closeTimeout = .seconds(10)
         }) { server, _ in
+            let slow = try await server.connect(receiveBufferSize: 4096)
+            _ = try await slow.next()
+            slow.send(.subscribe(symbols: ["*"]))
+            _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
+            slow.connection.setReading(false)
+            try await eventually("the slow consumer to be closed") { await server.server.stats.snapshot().slowConsumersClosed > 0 }
+            slow.connection.setReading(true)
+            let close = await slow.closing()
+            #expect(close.code == 1008)
+            #expect(close.reason == "slow consumer")
+        }
+    }
+
+    @Test("a slow consumer that reads nothing is dropped a close timeout later; a healthy client keeps every tick throughout")
+    func slowConsumerDropped() async throws {
+        try await TestServer.with({
+            $0.symbolCount = 300
+            $0.activity = 1
+            $0.tickInterval = .milliseconds(20)
+            $0.outboxTickCapacity = 4
+            $0.socketSendBufferBytes = 16 * 1024
+            $0.slowConsumerTimeout = .milliseconds(300)
+            $0.closeTimeout = .milliseconds(500)
+        }) { server, _ in
             let healthy = try await server.connect()
             _ = try await healthy.next()
             healthy.send(.subscribe(symbols: ["AAPL"]))
@@ -61,23 +95,33 @@ struct BackpressureTests {
             _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
             slow.connection.setReading(false)
             try await eventually("the slow consumer to be closed") { await server.server.stats.snapshot().slowConsumersClosed > 0 }
+            let closedAt = ContinuousClock.now
+            // Its close frame waits behind data it does not read: the server drops the TCP connection instead.
+            try await eventually(timeout: .seconds(10), "the stuck connection to be dropped") {
+                let stats = await server.server.stats.snapshot()
+                return stats.connections == 1 && stats.channels == 1
+            }
+            #expect(ContinuousClock.now - closedAt < .seconds(5), "dropped about a close timeout (0.5 s) after its close")
+            let lastSeqNow = try await server.get("/api/quotes?symbols=AAPL").body
 
-            // Meanwhile the healthy client got every tick that changed AAPL (activity 1: every tick), never conflated.
+            // The healthy client, read afterwards from its own buffer: every tick from its snapshot to past the drop.
             guard case .snapshot(let snapshotSeq, _, _) = try await healthy.next(where: { if case .snapshot = $0 { true } else { false } })
             else { throw TestFailure("no snapshot") }
+            let pastTheDrop = try JSONDecoder().decode(QuotesSeq.self, from: Data(lastSeqNow.utf8)).seq + 10
             var expected = snapshotSeq + 1
-            for _ in 0..<20 {
+            while expected <= pastTheDrop {
                 guard case .quotes(let seq, _, _, let conflated) = try await healthy.next(where: \.isQuotes) else { continue }
-                #expect(seq == expected && conflated == nil)
+                #expect(seq == expected && conflated == nil, "the healthy client missed or folded a tick")
                 expected = seq + 1
             }
 
             slow.connection.setReading(true)
             let close = await slow.closing()
-            #expect(close.code == 1008)
-            #expect(close.reason == "slow consumer")
+            #expect(close.code == nil, "no close frame reached it: the connection was dropped (1006)")
         }
     }
+
+    private struct QuotesSeq: Decodable { var seq: UInt64 }
 
     @Test("a peer that answers pings stays connected across many ping intervals")
     func livePeer() async throws {

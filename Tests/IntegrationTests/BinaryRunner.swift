@@ -1,10 +1,14 @@
 import Foundation
 
-/// Runs a program to completion (killed after `timeout`) and collects what it printed.
+/// Runs a program to completion and collects what it printed. A program still running after `timeout` is killed
+/// (SIGKILL: a signal it could trap, such as SIGTERM, would let a hung run end "successfully") and the run throws, so a
+/// flag that should have ended it (`--count`, `--duration`) is seen to have failed.
 struct BinaryRun {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// From start to exit.
+    var elapsed: Duration
 
     static func ticker(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> BinaryRun {
         try await run(try TickerBinary.url(), arguments, timeout: timeout)
@@ -41,19 +45,28 @@ struct BinaryRun {
                 collected.continuation.yield((index, pipe.fileHandleForReading.readDataToEndOfFile()))
             }.start()
         }
+        let started = ContinuousClock.now
         try process.run()
         let watchdog = Task {
-            if (try? await Task.sleep(for: timeout)) != nil { process.terminate() }
+            guard (try? await Task.sleep(for: timeout)) != nil, process.isRunning else { return false }
+            kill(process.processIdentifier, SIGKILL)
+            return true
         }
-        defer { watchdog.cancel() }
         var statuses = exited.stream.makeAsyncIterator()
         let status = await statuses.next() ?? -1
+        let elapsed = ContinuousClock.now - started
+        watchdog.cancel()
         var outputs = ["", ""]
         var iterator = collected.stream.makeAsyncIterator()
         for _ in 0..<2 {
             guard let (index, data) = await iterator.next() else { break }
             outputs[index] = String(decoding: data, as: UTF8.self)
         }
-        return BinaryRun(status: status, stdout: outputs[0], stderr: outputs[1])
+        if await watchdog.value {
+            throw TestFailure(
+                "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not end by itself within \(timeout); "
+                    + "it printed:\n\(outputs[0].suffix(2000))\n\(outputs[1].suffix(2000))")
+        }
+        return BinaryRun(status: status, stdout: outputs[0], stderr: outputs[1], elapsed: elapsed)
     }
 }

@@ -99,8 +99,8 @@ struct FeedClientTests {
             do {
                 try await reconnect(port: Int.random(in: 20_000..<30_000))
                 return
-            } catch let error as TestFailure where error.description == "the server never listened" {
-                lastError = error
+            } catch let failure as TestServer.StartFailure {
+                lastError = failure  // that port was taken: another one
             }
         }
         throw lastError!
@@ -178,20 +178,64 @@ struct FeedClientTests {
             try await withRunningClient(client) { events in
                 _ = try await events.next(where: \.isOpen)
                 var errors: [String] = []
+                var heartbeats: [UInt64] = []
                 while true {
                     switch try await events.next() {
                     case .error(let description): errors.append(description)
-                    case .message(.heartbeat(let seq, _), _, _):
-                        #expect(seq == 7)
+                    case .message(.heartbeat(let seq, _), _, _): heartbeats.append(seq)
                     case .close(let code, let reason, _):
                         #expect(code == 1008 && reason == "enough")
                         #expect(errors.count == 4, "\(errors)")
                         #expect(errors.first?.contains("could not parse") == true)
+                        #expect(heartbeats == [7], "the good message after the bad ones still arrived")
                         return
                     default: continue
                     }
                 }
             }
+        }
+    }
+
+    @Test("the client retries a server that is full (4503) with growing backoff, and stops on a refusal (4403)")
+    func refusalCodes() async throws {
+        try await FakeServer.with(
+            waitForFirstMessage: false,
+            script: { outbound in
+                try await outbound.close(.unknown(4503), reason: "server full, try again later")
+            }
+        ) { url in
+            var configuration = FeedClient.Configuration(url: try WebSocketURL(url))
+            configuration.backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(1))
+            let client = FeedClient(configuration: configuration)
+            try await withRunningClient(client) { events in
+                var delays: [Duration] = []
+                while delays.count < 3 {
+                    switch try await events.next() {
+                    case .close(let code, _, _): #expect(code == 4503)
+                    case .reconnectScheduled(_, let delay): delays.append(delay)
+                    default: continue
+                    }
+                }
+                #expect(delays[2] > delays[0], "the backoff grows: \(delays)")
+            }
+        }
+        try await FakeServer.with(
+            waitForFirstMessage: false,
+            script: { outbound in
+                try await outbound.close(.unknown(4403), reason: "origin not allowed: http://evil.example")
+            }
+        ) { url in
+            let client = FeedClient(configuration: .init(url: try WebSocketURL(url)))
+            let events = EventReader(client)
+            do {
+                try await client.run()
+                Issue.record("run() returned after a refusal instead of reporting it")
+            } catch let failure as FeedClient.ConnectFailure {
+                #expect(failure.description.contains("4403"), "\(failure)")
+            }
+            var sawReconnect = false
+            while let event = try? await events.next() { if case .reconnectScheduled = event { sawReconnect = true } }
+            #expect(!sawReconnect, "a refusal is not retried")
         }
     }
 }

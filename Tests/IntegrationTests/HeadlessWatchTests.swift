@@ -19,9 +19,10 @@ struct HeadlessWatchTests {
     @Test("jsonl: lifecycle events and one line per quote update; --count ends it with exit 0")
     func jsonl() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in
-            let run = try await BinaryRun.ticker([
-                "watch", "--headless", "--format", "jsonl", "--url", "ws://127.0.0.1:\(server.port)/ws", "--symbols", "AAPL,MSFT", "--count", "6",
-            ])
+            let run = try await BinaryRun.ticker(
+                [
+                    "watch", "--headless", "--format", "jsonl", "--url", "ws://127.0.0.1:\(server.port)/ws", "--symbols", "AAPL,MSFT", "--count", "6",
+                ], timeout: .seconds(30))
             #expect(run.status == 0, "\(run.stderr)")
             let records = try run.stdout.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
             #expect(records.first?.event == "connecting")
@@ -36,15 +37,17 @@ struct HeadlessWatchTests {
     @Test("table: the dashboard's table as text every interval and once at exit; --duration ends it")
     func table() async throws {
         try await TestServer.with { server, _ in
-            let run = try await BinaryRun.ticker([
-                "watch", "--headless", "--url", "ws://127.0.0.1:\(server.port)/ws", "--symbols", "AAPL,NVDA", "--interval", "0.3",
-                "--duration", "1",
-            ])
+            let run = try await BinaryRun.ticker(
+                [
+                    "watch", "--headless", "--url", "ws://127.0.0.1:\(server.port)/ws", "--symbols", "AAPL,NVDA", "--interval", "0.3",
+                    "--duration", "2",
+                ], timeout: .seconds(30))
             #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.elapsed >= .seconds(2), "--duration 2 ran \(run.elapsed)")
             let tables = run.stdout.components(separatedBy: "\n\n").filter { $0.contains("SYMBOL") }
-            #expect(tables.count >= 3)
+            #expect(tables.count >= 3, "one every 0.3 s and one at exit")
             let last = try #require(tables.last)
-            #expect(tables.first?.contains("OPEN") == true, "while running")
+            #expect(tables.dropLast().contains { $0.contains("OPEN") }, "a table while running shows the connection open")
             #expect(last.contains("CLOSED") && last.contains("protocol ticker.v1"), "at exit, after the closing handshake")
             #expect(last.contains(" AAPL ") && last.contains(" NVDA ") && last.contains("LAST") && last.contains("CHG%"))
             #expect(!last.contains("\u{1B}"), "plain text, no escape sequences")
@@ -61,8 +64,10 @@ struct HeadlessWatchTests {
     @Test("no quote update before the end: exit 2 with a message")
     func noUpdates() async throws {
         try await TestServer.with({ $0.activity = 0 }) { server, _ in
-            let run = try await BinaryRun.ticker(["watch", "--headless", "--url", "ws://127.0.0.1:\(server.port)/ws", "--duration", "0.5"])
+            let run = try await BinaryRun.ticker(
+                ["watch", "--headless", "--url", "ws://127.0.0.1:\(server.port)/ws", "--duration", "0.5"], timeout: .seconds(30))
             #expect(run.status == 2)
+            #expect(run.elapsed >= .milliseconds(500), "--duration 0.5 ran \(run.elapsed)")
             #expect(run.stderr.contains("no quote updates received"))
         }
     }
@@ -72,9 +77,27 @@ struct HeadlessWatchTests {
         try await FakeServer.with(script: { outbound in
             try await outbound.close(.policyViolation, reason: "go away")
         }) { url in
-            let run = try await BinaryRun.ticker(["watch", "--headless", "--format", "jsonl", "--url", url, "--duration", "10"])
+            let run = try await BinaryRun.ticker(["watch", "--headless", "--format", "jsonl", "--url", url, "--duration", "20"])
             #expect(run.status == 3, "\(run.stdout)")
             #expect(run.stderr.contains("1008 go away"))
+            #expect(run.elapsed < .seconds(15), "it ends on the error, not at --duration: \(run.elapsed)")
+        }
+    }
+
+    @Test("a refusal after the handshake (4403 origin, 4503 full) ends the headless watch at once, exit 3 naming it", arguments: [4403, 4503])
+    func refusals(code: Int) async throws {
+        try await FakeServer.with(
+            waitForFirstMessage: false,
+            script: { outbound in
+                try await outbound.close(.unknown(UInt16(code)), reason: code == 4403 ? "origin not allowed: http://evil.example" : "server full")
+            }
+        ) { url in
+            let run = try await BinaryRun.ticker(["watch", "--headless", "--format", "jsonl", "--url", url, "--duration", "20"])
+            #expect(run.status == 3)
+            #expect(run.stderr.contains("the server closed the connection with \(code)"), "\(run.stderr)")
+            let attempts = run.stdout.split(separator: "\n").filter { $0.contains(#""event":"connecting""#) }
+            #expect(attempts.count == 1, "headless does not connect again: its exit code reports the refusal")
+            #expect(run.elapsed < .seconds(15))
         }
     }
 
@@ -83,10 +106,22 @@ struct HeadlessWatchTests {
         arguments: [
             (["watch", "--url", "http://x"], "is not a ws:// or wss:// URL"), (["watch", "--headless", "--count", "0"], "--count must be positive"),
             (["serve", "--activity", "2"], "--activity must be from 0 to 1"), (["watch", "--duration", "3"], "apply to --headless only"),
+            (["serve", "--port", "99999"], "--port must be from 0 to 65535"),
         ])
     func badFlags(arguments: [String], message: String) async throws {
         let run = try await BinaryRun.ticker(arguments)
         #expect(run.status != 0)
         #expect(run.stderr.contains(message), "\(run.stderr)")
+    }
+
+    @Test("serve on a port already in use says which port and what to do, and exits 1")
+    func portInUse() async throws {
+        try await TestServer.with(TestServer.quiet) { server, _ in
+            let run = try await BinaryRun.ticker(["serve", "--port", "\(server.port)"], timeout: .seconds(30))
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("port \(server.port) on 127.0.0.1 is already in use"), "\(run.stderr)")
+            #expect(run.stderr.contains("--port 0 picks a free one"))
+            #expect(!run.stderr.contains("bind(descriptor:"), "no raw system-call error")
+        }
     }
 }

@@ -31,25 +31,34 @@ struct LifecycleTests {
         #expect(elapsed < .seconds(2), "shutdown took \(elapsed)")
     }
 
-    @Test("the built binary finds its assets from another directory, prints its URL, and exits 0 on SIGTERM within 2 s")
-    func binaryFromAnotherDirectory() async throws {
+    @Test(
+        "the binary, run from another directory, closes every client with 1001 server shutting down and exits 0 within 2 s",
+        arguments: [SIGTERM, SIGINT])
+    func binaryShutdown(signal: Int32) async throws {
         var environment = ProcessInfo.processInfo.environment
-        environment["TICKER_ASSETS"] = nil
-        let server = try ChildProcess(try TickerBinary.url(), ["serve", "--port", "0", "--tick-ms", "50"], environment: environment)
-        let line = try await server.line("the server's URL") { _ in true }
-        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("ws://") }.map(String.init))
-        #expect(line.hasPrefix("ticker: serving simulated quotes on ws://127.0.0.1:"))
-        let connection = try await WebSocketConnection.connect(to: WebSocketURL(url))
-        let socket = TestSocket(connection: connection, timeout: .seconds(20))
-        guard case .welcome(let symbols, _, _) = try await socket.next() else { throw TestFailure("no welcome") }
-        #expect(symbols.count >= 50)
-
+        environment["TICKER_ASSETS"] = nil  // found in the resource bundle beside the binary
+        let server = try await BinaryServer.start(["--tick-ms", "50"], environment: environment)
+        #expect(server.banner.hasPrefix("ticker: serving simulated quotes on ws://127.0.0.1:\(server.port)/ws"))
+        var sockets: [TestSocket] = []
+        for index in 0..<3 {
+            let socket = try await server.connect()
+            guard case .welcome(let symbols, _, _) = try await socket.next() else { throw TestFailure("no welcome") }
+            #expect(symbols.count >= 50)
+            if index > 0 {
+                socket.send(.subscribe(symbols: ["*"]))
+                _ = try await socket.next(where: \.isQuotes)
+            }
+            sockets.append(socket)
+        }
         let signalled = ContinuousClock.now
-        server.kill(signal: SIGINT)  // SIGTERM takes the same path
-        let close = await socket.closing()
-        #expect(close.code == 1001)
-        #expect(await server.exitStatus() == 0)
-        #expect(ContinuousClock.now - signalled < .seconds(2))
+        server.process.kill(signal: signal)
+        for socket in sockets {
+            let close = await socket.closing()
+            #expect(close.code == 1001 && close.reason == "server shutting down", "\(close)")
+        }
+        #expect(await server.process.exitStatus(within: .seconds(10)) == 0)
+        let elapsed = ContinuousClock.now - signalled
+        #expect(elapsed < .seconds(2), "signal \(signal) to exit took \(elapsed)")
     }
 }
 

@@ -7,27 +7,36 @@ import TickerCore
 
 @Suite("Limits: subscriptions per client, long-poll timeouts and concurrent long polls", .timeLimit(.minutes(2)))
 struct LimitsTests {
-    @Test("a subscribe over --max-subscriptions is refused with too_many_subscriptions, changes nothing, and the connection lives")
+    @Test("a subscribe over --max-subscriptions is refused with too_many_subscriptions alone, changes nothing, and the connection lives")
     func subscriptionLimit() async throws {
-        try await TestServer.with({ $0.maxSubscriptionsPerClient = 3 }) { server, _ in
+        try await TestServer.with({
+            $0.maxSubscriptionsPerClient = 3
+            $0.activity = 0  // no quotes: every message the client reads is an answer to what it sent
+        }) { server, _ in
             let socket = try await server.connect()
             guard case .welcome = try await socket.next() else { throw TestFailure("no welcome") }
             socket.send(.subscribe(symbols: ["AAPL", "MSFT"]))
-            guard case .subscribed(let first) = try await socket.next(where: \.isSubscribed) else { throw TestFailure("") }
-            #expect(Set(first) == ["AAPL", "MSFT"])
-            socket.send(.subscribe(symbols: ["NVDA", "TSLA"]))
-            guard case .error(let code, let message, _) = try await socket.next(where: \.isError) else { throw TestFailure("") }
-            #expect(code == .tooManySubscriptions && message.contains("allows 3 per connection"), "\(message)")
-            socket.send(.subscribe(symbols: ["*"]))
-            guard case .error(.tooManySubscriptions, _, _) = try await socket.next(where: \.isError) else {
-                throw TestFailure("* (every symbol) was not counted against the limit")
+            #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT"]))
+            guard case .snapshot(_, _, let first) = try await socket.next() else { throw TestFailure("no snapshot") }
+            #expect(first.map(\.symbol) == ["AAPL", "MSFT"])
+            for (id, refused) in [(1, ["NVDA", "TSLA"]), (2, ["*"])] {
+                socket.send(.subscribe(symbols: refused))
+                socket.send(.ping(id: .number(Int64(id))))
+                guard case .error(let code, let message, _) = try await socket.next() else {
+                    throw TestFailure("the refusal of \(refused) was not the next message")
+                }
+                #expect(code == .tooManySubscriptions && message.contains("allows 3 per connection"), "\(message)")
+                // The very next message is the pong: the refused request queued no subscribed and no snapshot.
+                guard case .pong(.number(let echoed), _) = try await socket.next(), echoed == Int64(id) else {
+                    throw TestFailure("something besides the error answered \(refused)")
+                }
             }
-            // Still subscribed to the first two, still served: an unsubscribe and a ping are answered.
+            // Nothing changed: one more symbol still fits, and only that one is snapshotted.
             socket.send(.subscribe(symbols: ["NVDA"]))
-            guard case .subscribed(let now) = try await socket.next(where: \.isSubscribed) else { throw TestFailure("") }
+            guard case .subscribed(let now) = try await socket.next() else { throw TestFailure("no subscribed") }
             #expect(Set(now) == ["AAPL", "MSFT", "NVDA"])
-            socket.send(.ping(id: .number(7)))
-            guard case .pong(.number(7), _) = try await socket.next(where: \.isPong) else { throw TestFailure("no pong") }
+            guard case .snapshot(_, _, let added) = try await socket.next() else { throw TestFailure("no snapshot") }
+            #expect(added.map(\.symbol) == ["NVDA"])
         }
     }
 

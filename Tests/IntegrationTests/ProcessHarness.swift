@@ -79,6 +79,8 @@ final class ChildProcess {
 struct BinaryServer {
     let process: ChildProcess
     let port: Int
+    /// What it printed when it started listening.
+    let banner: String
     var http: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the binary with `arguments` after `serve --port 0` and waits (bounded) for the URL it prints.
@@ -88,7 +90,7 @@ struct BinaryServer {
         guard let url = line.split(separator: " ").first(where: { $0.hasPrefix("ws://") }),
             let port = url.split(separator: ":").last?.split(separator: "/").first.flatMap({ Int($0) })
         else { throw TestFailure("no port in \(line)") }
-        return BinaryServer(process: process, port: port)
+        return BinaryServer(process: process, port: port, banner: line)
     }
 
     func connect(symbols query: String = "") async throws -> TestSocket {

@@ -46,8 +46,14 @@ struct TestServer {
             }
             var portIterator = ports.makeAsyncIterator()
             guard let port = await portIterator.next() else {
-                try await tasks.waitForAll()
-                throw TestFailure("the server never listened")
+                do {
+                    try await tasks.waitForAll()
+                    throw StartFailure(reason: "it stopped without listening")
+                } catch let failure as StartFailure {
+                    throw failure
+                } catch {
+                    throw StartFailure(reason: "\(error)")
+                }
             }
             do {
                 try await body(TestServer(port: port, server: server), group)
@@ -56,8 +62,20 @@ struct TestServer {
                 throw error
             }
             await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+            // Shutdown is bounded: clients get 1001 and a close timeout to answer.
+            tasks.addTask {
+                try await Task.sleep(for: .seconds(15))
+                throw TestFailure("the server did not shut down within 15 s of graceful shutdown")
+            }
+            _ = try await tasks.next()
+            tasks.cancelAll()
         }
+    }
+
+    /// The server could not start listening (its port was taken, say).
+    struct StartFailure: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "the server never listened: \(reason)" }
     }
 
     /// For tests that need no ticks (the protocol's edge cases): a tick a second, so that the many servers such tests

@@ -79,19 +79,6 @@ struct OutboxTests {
         #expect(folded.last?.quotes.count == 50)
         #expect(folded.last?.seq == 10_000)
     }
-
-    @Test("unsubscribed symbols are dropped from folded frames")
-    func removeSymbols() {
-        var outbox = Outbox<String>(tickCapacity: 1)
-        outbox.push(tick: 1, ts: 1, quotes: [quote("A", 1), quote("B", 1)], payload: "t1")
-        outbox.push(tick: 2, ts: 2, quotes: [quote("B", 2)], payload: "t2")
-        outbox.removeSymbols(["B"])
-        guard case .conflated(let folded) = outbox.popFirst() else {
-            Issue.record("expected a folded frame")
-            return
-        }
-        #expect(Array(folded.quotes.keys) == ["A"])
-    }
 }
 
 @Suite("Subscriptions, queries and limits")

@@ -126,8 +126,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The fuzz target for client input (messages and polling queries), shared by the fuzzer and the regression tests.
-        .target(name: "TickerFuzzing", dependencies: ["TickerCore"], swiftSettings: swiftSettings),
+        // The fuzz target for client input (messages, and polling queries split by Hummingbird's own URI parser), shared by
+        // the fuzzer and the regression tests.
+        .target(
+            name: "TickerFuzzing",
+            dependencies: ["TickerCore", .product(name: "HummingbirdCore", package: "hummingbird")],
+            swiftSettings: swiftSettings),
         // libFuzzer driver (built with -sanitize=fuzzer -DFUZZING by .ci/fuzz); otherwise it replays input files.
         .executableTarget(name: "TickerFuzzer", dependencies: ["TickerFuzzing"], swiftSettings: swiftSettings),
         .executableTarget(

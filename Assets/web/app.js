@@ -26,7 +26,7 @@ let ws = null;                       // the current WebSocket, or null
 let wanted = ["*"];                  // what to (re)subscribe to on every open
 let names = new Map();               // symbol -> company name, from the welcome message
 let rows = new Map();                // symbol -> { quote, history, tr }
-let attempts = 0;                    // reconnection attempts since the last open
+let attempts = 0;                    // reconnection attempts since a connection last served quotes
 let reconnects = 0;                  // opens after the first
 let opened = 0;
 let closedByUser = false;
@@ -54,7 +54,6 @@ function connect() {
 }
 
 function onOpen() {
-  attempts = 0;
   if (opened++ > 0) reconnects++;
   logEvent("open", `open: protocol "${ws.protocol || "(none)"}"`);   // ws.protocol: what the server's 101 chose
   send({ type: "subscribe", symbols: wanted });                     // a new connection starts with no subscriptions
@@ -110,6 +109,7 @@ function onMessage(event) {
       logEvent("message", `message: subscribed, ${message.symbols.length} symbol(s)`);
       break;
     case "snapshot":
+      attempts = 0;                  // this connection works: back off from scratch next time
       lastSeq = Math.max(lastSeq, message.seq);
       for (const quote of message.quotes) applyQuote(quote, false);
       logEvent("message", `message: snapshot, ${message.quotes.length} quote(s) at seq ${message.seq}`);

@@ -25,6 +25,14 @@ public struct PollingQuery: Hashable, Sendable {
         public var message: String
     }
 
+    /// Parses a request's query parameters as the HTTP layer split them (Hummingbird's `uri.queryParameters`: names as
+    /// sent, values percent-decoded), in order. The server and the fuzzer both come through here.
+    public init(
+        query: some Sequence<(key: Substring, value: Substring)>, catalog: SymbolCatalog, limits: Limits = Limits()
+    ) throws(Problem) {
+        try self.init(parameters: query.map { (name: String($0.key), value: String($0.value)) }, catalog: catalog, limits: limits)
+    }
+
     /// Parses the query's parameters (already percent-decoded).
     public init(
         parameters: [(name: String, value: String)], catalog: SymbolCatalog, limits: Limits = Limits()

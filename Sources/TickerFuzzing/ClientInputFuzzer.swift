@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdCore
 import TickerCore
 
 /// The fuzz target for everything a client can send: a `ticker.v1` message (`ClientMessage.decode`) and the query of
@@ -32,16 +33,13 @@ public enum ClientInputFuzzer {
         }
     }
 
-    /// A query string (`a=b&c=d`, percent-encoded) either parses within the limits or names the bad parameter.
+    /// A query string (`a=b&c=d`, percent-encoded), split by Hummingbird's own URI parser exactly as the server's routes
+    /// split a request's, either parses within the limits or names the bad parameter.
     static func parseQuery(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        let parameters = text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (part: Substring) in String(part).removingPercentEncoding ?? String(part) }
-            return (name: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
-        }
+        let uri = URI("/api/quotes/poll?" + text)
         do {
-            let query = try PollingQuery(parameters: parameters, catalog: catalog, limits: limits)
+            let query = try PollingQuery(query: uri.queryParameters, catalog: catalog, limits: limits)
             precondition((0...limits.maxTimeoutMs).contains(query.timeoutMs), "timeoutMs \(query.timeoutMs) outside its bounds")
             precondition(query.symbols.allSatisfy { $0 < catalog.count }, "a symbol outside the catalog")
         } catch {

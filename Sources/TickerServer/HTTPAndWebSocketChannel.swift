@@ -11,8 +11,8 @@ import NIOWebSocket
 /// Every accepted TCP connection: HTTP/1.1 for Hummingbird's routes, or, when its first request is a WebSocket
 /// handshake at `/ws`, an upgrade to a ``ClientConnection`` handler that serves it from then on with no task at all.
 ///
-/// The pipeline, in order: ``RequestHeadGuard`` (the first request head's size and time), NIO's HTTP decoder and
-/// encoder, ``HTTPParseErrorResponder`` (431/400 for what the decoder refuses), NIO's upgrade handler with
+/// The pipeline, in order: ``RequestHeadTimeout`` (the first request head's time), NIO's HTTP decoder and encoder with
+/// their limits (`--max-header-bytes`), ``HTTPParseErrorResponder`` (431/400 for what the decoder refuses), NIO's upgrade handler with
 /// ``TickerWebSocketUpgrader`` (``HandshakePolicy`` decides; NIO's typed WebSocket upgrader computes the accept key
 /// and installs its frame decoder and encoder). Not upgraded: Hummingbird's HTTP/1 handlers, with the idle timeout
 /// bounding a kept-alive connection's wait for its next request. A refused handshake gets its status (400, 426) and a
@@ -45,7 +45,7 @@ struct HTTPAndWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let configuration = fanOut.configuration
             let sync = channel.pipeline.syncOperations
-            try sync.addHandler(RequestHeadGuard(maxBytes: configuration.maxHeaderBytes, timeout: configuration.headerTimeout))
+            try sync.addHandler(RequestHeadTimeout(timeout: configuration.headerTimeout))
             let refused = NIOLoopBoundBox<HandshakeRefusal?>(nil, eventLoop: channel.eventLoop)
             let upgrader = TickerWebSocketUpgrader(fanOut: fanOut, refused: refused)
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration(

@@ -44,9 +44,8 @@ struct HTTPRoutes {
     }
 
     private func parse(_ request: Request) throws -> PollingQuery {
-        let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
         do {
-            return try PollingQuery(parameters: parameters, catalog: fanOut.catalog, limits: fanOut.configuration.pollLimits)
+            return try PollingQuery(query: request.uri.queryParameters, catalog: fanOut.catalog, limits: fanOut.configuration.pollLimits)
         } catch {
             var writer = JSONWriter()
             writer.beginObject()

@@ -72,6 +72,10 @@ struct ServerOptions: ParsableArguments {
     var longPollMaxTimeoutMs = 60_000
     @Option(help: "Long polls answered at once; more get 503 too_many_long_polls with Retry-After.")
     var maxLongPolls = 1000
+    @Option(help: "Largest HTTP request head (request line and headers) in bytes; larger is answered 431 and closed.")
+    var maxHeaderBytes = 16 * 1024
+    @Option(name: .customLong("header-timeout-ms"), help: "Close a connection that has not sent a whole request head this long (408).")
+    var headerTimeoutMs = 10_000
     @Option(help: "Kernel send buffer per WebSocket in bytes (SO_SNDBUF): bounds a stalled client's backlog before conflation.")
     var socketSendBuffer = 256 * 1024
     @Option(help: "Event-loop threads for the sockets (default: one per core).") var threads: Int?
@@ -89,6 +93,12 @@ struct ServerOptions: ParsableArguments {
         guard messagesPerSecond >= 1 else { throw ValidationError("--messages-per-second must be at least 1") }
         guard maxSubscriptions >= 1 else { throw ValidationError("--max-subscriptions must be at least 1") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
+        guard (1024...(1 << 20)).contains(maxHeaderBytes) else {
+            throw ValidationError("--max-header-bytes must be from 1024 to 1048576, got \(maxHeaderBytes)")
+        }
+        guard (1...600_000).contains(headerTimeoutMs) else {
+            throw ValidationError("--header-timeout-ms must be from 1 to 600000, got \(headerTimeoutMs)")
+        }
         guard (4096...(64 << 20)).contains(socketSendBuffer) else {
             throw ValidationError("--socket-send-buffer must be from 4096 to 67108864 bytes, got \(socketSendBuffer)")
         }
@@ -127,6 +137,8 @@ struct ServerOptions: ParsableArguments {
         configuration.maxConcurrentLongPolls = maxLongPolls
         configuration.eventLoopThreads = threads
         configuration.socketSendBufferBytes = socketSendBuffer
+        configuration.maxHeaderBytes = maxHeaderBytes
+        configuration.headerTimeout = .milliseconds(headerTimeoutMs)
         return configuration
     }
 

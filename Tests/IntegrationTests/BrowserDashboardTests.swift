@@ -20,7 +20,8 @@ struct BrowserDashboardTests {
             let page = try await server.get("/").body
             #expect(page.contains(#"<script src="app.js" defer></script>"#))
             #expect(page.components(separatedBy: "<script").count == 2, "one script, loaded from a file")
-            let script = try await server.get("/app.js").body
+            // The code, without its comments (which name the same API while explaining it).
+            let script = try await server.get("/app.js").body.replacing(/(^|\s)\/\/.*/.anchorsMatchLineEndings(), with: "")
             for api in [
                 "new WebSocket(socketURL, PROTOCOL)", "onopen", "onmessage", "onerror", "onclose", ".send(", ".close(1000", "readyState",
                 "bufferedAmount", "ws.protocol",
@@ -45,6 +46,29 @@ struct BrowserDashboardTests {
             let after = try await browser.waitFor(page, "the unsubscribe round trip") { $0.rows == filled.rows - 1 }
             #expect(after.events.contains("send: unsubscribe AAPL"))
             #expect(after.events.contains("message: subscribed, \(filled.rows - 1) symbol(s)"))
+            // The form subscribes again: the symbol comes back with its snapshot.
+            _ = try await browser.evaluate(
+                #"document.getElementById("subscribe-symbol").value = "aapl"; document.getElementById("subscribe-form").requestSubmit(); "sent""#)
+            let again = try await browser.waitFor(page, "the subscribe round trip") { $0.rows == filled.rows && !$0.aapl.isEmpty }
+            #expect(again.events.contains("send: subscribe AAPL"))
+            #expect(again.events.contains("message: subscribed, \(filled.rows) symbol(s)"))
+            #expect(again.events.contains("message: snapshot, 1 quote(s)"))
+        }
+    }
+
+    @Test("under --token the page opened as /?token= connects and fills; without it, it stops and says how to pass it")
+    func token() async throws {
+        try await TestServer.with({ $0.access.token = "s3cret t" }) { server, _ in
+            let good = try await HeadlessChromium.open("\(server.http)/?token=s3cret%20t")
+            defer { good.close() }
+            _ = try await good.waitFor(HeadlessChromium.dashboardState, "the page to open with its token") { $0.state == "OPEN" && $0.rows >= 50 }
+
+            let missing = try await HeadlessChromium.open("\(server.http)/")
+            defer { missing.close() }
+            let refused = try await missing.waitFor(HeadlessChromium.dashboardState, "the refusal") { $0.events.contains("not reconnecting") }
+            #expect(refused.events.contains("close: code 4401"))
+            #expect(refused.events.contains("open the page as /?token=YOUR_TOKEN"))
+            #expect(refused.rows == 0)
         }
     }
 }
@@ -117,6 +141,10 @@ final class HeadlessChromium {
                 if pageURL == nil { try await Task.sleep(for: .milliseconds(100)) }
             }
             let connection = try await WebSocketConnection.connect(to: WebSocketURL(pageURL!), protocols: [])
+            // Every wait on the DevTools connection is bounded: it is aborted if the test still uses it a minute on.
+            _ = Task { [connection] in
+                if (try? await Task.sleep(for: .seconds(60))) != nil { connection.abort() }
+            }
             return HeadlessChromium(process: process, profile: profile, connection: connection)
         } catch {
             process.terminate()
@@ -150,7 +178,9 @@ final class HeadlessChromium {
             var id: Int?
             var result: Result?
         }
+        let deadline = ContinuousClock.now + .seconds(20)
         while true {
+            guard ContinuousClock.now < deadline else { throw TestFailure("Chromium did not answer \(expression.prefix(60)) within 20 s") }
             guard let event = await events.next() else { throw TestFailure("the DevTools connection ended") }
             guard case .text(let text) = event, let reply = try? JSONDecoder().decode(Reply.self, from: Data(text.utf8)),
                 reply.id == nextID

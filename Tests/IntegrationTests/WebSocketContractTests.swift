@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOWebSocket
 import ServiceLifecycle
 import Testing
+import TickerAssets
 import TickerClient
 import TickerCore
 import TickerServer
@@ -154,13 +155,108 @@ struct WebSocketContractTests {
         }
     }
 
-    @Test("a client sent nothing for the heartbeat interval gets a heartbeat")
+    @Test("a client sent nothing for the heartbeat interval gets a heartbeat, neither early nor much later")
     func heartbeat() async throws {
-        try await TestServer.with({ $0.heartbeatInterval = .milliseconds(200) }) { server, _ in
+        try await TestServer.with({ $0.heartbeatInterval = .milliseconds(300) }) { server, _ in
             let socket = try await server.connect()
             _ = try await socket.next()
+            let welcomed = ContinuousClock.now
             guard case .heartbeat(let seq, _) = try await socket.next() else { throw TestFailure("expected a heartbeat") }
-            #expect(seq > 0)
+            let waited = ContinuousClock.now - welcomed
+            #expect(seq > 0, "it says where the feed is")
+            #expect(waited >= .milliseconds(250) && waited < .seconds(2), "after the interval (300 ms), not long after: \(waited)")
+        }
+    }
+
+    @Test("seq is the feed's, shared by every client: two clients get byte-identical frames for the same seq and subscription")
+    func sharedSeq() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            let first = try await server.connect()
+            let second = try await server.connect()
+            var frames: [[UInt64: String]] = [[:], [:]]
+            for socket in [first, second] {
+                _ = try await socket.next()
+                socket.send(.subscribe(symbols: ["AAPL", "MSFT"]))
+                _ = try await socket.next(where: { if case .snapshot = $0 { true } else { false } })
+            }
+            for (index, socket) in [first, second].enumerated() {
+                while frames[index].count < 15 {
+                    let text = try await socket.nextText()
+                    guard case .quotes(let seq, _, _, _) = try ServerMessage.decode(Data(text.utf8)) else { continue }
+                    frames[index][seq] = text
+                }
+            }
+            let common = Set(frames[0].keys).intersection(frames[1].keys)
+            #expect(common.count >= 10)
+            for seq in common { #expect(frames[0][seq] == frames[1][seq], "seq \(seq) differs between the clients") }
+        }
+    }
+
+    @Test("subscribed lists the whole set in catalog order, whatever the request's order")
+    func catalogOrder() async throws {
+        try await TestServer.with(TestServer.quiet) { server, _ in
+            let socket = try await server.connect()
+            _ = try await socket.next()
+            socket.send(.subscribe(symbols: ["NVDA", "aapl", "MSFT"]))
+            #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT", "NVDA"]))
+            guard case .snapshot(_, _, let quotes) = try await socket.next() else { throw TestFailure("no snapshot") }
+            #expect(quotes.map(\.symbol) == ["AAPL", "MSFT", "NVDA"])
+            socket.send(.subscribe(symbols: ["AMZN"]))
+            #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT", "AMZN", "NVDA"]), "the whole set, not the change")
+        }
+    }
+
+    @Test("quotes carry exactly the subscribed symbols that changed in the tick, checked against the seeded feed")
+    func onlyWhatChanged() async throws {
+        try await TestServer.with({
+            $0.activity = 0.3
+            $0.seed = 11
+        }) { server, _ in
+            let socket = try await server.connect()
+            _ = try await socket.next()
+            let watched = ["AAPL", "MSFT", "NVDA", "AMZN", "TSLA"]
+            socket.send(.subscribe(symbols: watched))
+            guard case .snapshot(let start, _, _) = try await socket.next(where: { if case .snapshot = $0 { true } else { false } })
+            else { throw TestFailure("no snapshot") }
+            // The same seeded simulator, stepped to each seq, says what changed in that tick.
+            let catalog = try SymbolCatalog(assetsJSON: TickerAssets.symbolsJSON(), count: nil)
+            var simulator = PriceSimulator(catalog: catalog, seed: 11, activity: 0.3)
+            var changed: [UInt64: [Quote]] = [:]
+            var lastSeq = start
+            var seen = 0
+            while seen < 20 {
+                guard case .quotes(let seq, _, let quotes, nil) = try await socket.next(where: \.isQuotes) else {
+                    throw TestFailure("a conflated frame on a quiet connection")
+                }
+                while simulator.seq < seq {
+                    let tick = simulator.step(timestamp: 0)
+                    changed[tick.seq] = tick.quotes.filter { watched.contains($0.symbol) }
+                }
+                // Ticks in between changed none of the watched symbols: nothing was sent for them.
+                for skipped in (lastSeq + 1)..<seq { #expect(changed[skipped]?.isEmpty == true, "seq \(skipped) changed a watched symbol") }
+                #expect(quotes == changed[seq], "seq \(seq): exactly what changed, in catalog order")
+                lastSeq = seq
+                seen += 1
+            }
+        }
+    }
+
+    @Test("nothing changes, nothing is sent: with activity 0 a subscriber gets its snapshot, then only heartbeats")
+    func nothingWhenNothingChanged() async throws {
+        try await TestServer.with({
+            $0.activity = 0
+            $0.heartbeatInterval = .milliseconds(300)
+        }) { server, _ in
+            let socket = try await server.connect()
+            _ = try await socket.next()
+            socket.send(.subscribe(symbols: ["*"]))
+            guard case .subscribed = try await socket.next(), case .snapshot = try await socket.next() else {
+                throw TestFailure("no subscribed and snapshot")
+            }
+            for _ in 0..<3 {
+                let message = try await socket.next()
+                guard case .heartbeat = message else { throw TestFailure("expected only heartbeats, got \(message)") }
+            }
         }
     }
 

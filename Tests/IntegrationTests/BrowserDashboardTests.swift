@@ -6,69 +6,71 @@ import TickerClient
 import TickerCore
 import TickerServer
 
-@Suite("The browser dashboard at / in headless Chromium", .timeLimit(.minutes(2)))
-struct BrowserDashboardTests {
-    @Test("the page, its script and stylesheet are served with their content types; no inline script")
-    func servedFiles() async throws {
-        try await TestServer.with { server, _ in
-            for (path, type) in [("/", "text/html"), ("/app.js", "javascript"), ("/style.css", "text/css")] {
-                let response = try await server.get(path)
-                #expect(response.status == 200, "\(path)")
-                let contentType = response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? ""
-                #expect(contentType.contains(type), "\(path): \(contentType)")
-            }
-            let page = try await server.get("/").body
-            #expect(page.contains(#"<script src="app.js" defer></script>"#))
-            #expect(page.components(separatedBy: "<script").count == 2, "one script, loaded from a file")
-            // The code, without its comments (which name the same API while explaining it).
-            let script = try await server.get("/app.js").body.replacing(/(^|\s)\/\/.*/.anchorsMatchLineEndings(), with: "")
-            for api in [
-                "new WebSocket(socketURL, PROTOCOL)", "onopen", "onmessage", "onerror", "onclose", ".send(", ".close(1000", "readyState",
-                "bufferedAmount", "ws.protocol",
-            ] {
-                #expect(script.contains(api), "the page uses \(api)")
+extension ExternalProcesses {
+    @Suite("The browser dashboard at / in headless Chromium", .timeLimit(.minutes(2)))
+    struct BrowserDashboardTests {
+        @Test("the page, its script and stylesheet are served with their content types; no inline script")
+        func servedFiles() async throws {
+            try await TestServer.with { server, _ in
+                for (path, type) in [("/", "text/html"), ("/app.js", "javascript"), ("/style.css", "text/css")] {
+                    let response = try await server.get(path)
+                    #expect(response.status == 200, "\(path)")
+                    let contentType = response.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? ""
+                    #expect(contentType.contains(type), "\(path): \(contentType)")
+                }
+                let page = try await server.get("/").body
+                #expect(page.contains(#"<script src="app.js" defer></script>"#))
+                #expect(page.components(separatedBy: "<script").count == 2, "one script, loaded from a file")
+                // The code, without its comments (which name the same API while explaining it).
+                let script = try await server.get("/app.js").body.replacing(/(^|\s)\/\/.*/.anchorsMatchLineEndings(), with: "")
+                for api in [
+                    "new WebSocket(socketURL, PROTOCOL)", "onopen", "onmessage", "onerror", "onclose", ".send(", ".close(1000", "readyState",
+                    "bufferedAmount", "ws.protocol",
+                ] {
+                    #expect(script.contains(api), "the page uses \(api)")
+                }
             }
         }
-    }
 
-    @Test("in a real browser the table fills with quotes, the status reads OPEN with ticker.v1, and a click unsubscribes")
-    func liveInChromium() async throws {
-        try await TestServer.with { server, _ in
-            let browser = try await HeadlessChromium.open("\(server.http)/")
-            defer { browser.close() }
-            let page = HeadlessChromium.dashboardState
-            let filled = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
-            #expect(filled.protocol == "ticker.v1")
-            #expect(filled.aapl.range(of: #"^[▲▼ ]*\d+\.\d\d$"#, options: .regularExpression) != nil, "a price: \(filled.aapl)")
-            #expect(filled.events.contains(#"open: protocol "ticker.v1""#))
-            // Clicking a row unsubscribes it: the server answers with the smaller set and the row goes.
-            _ = try await browser.evaluate(#"document.querySelector('tr[data-symbol="AAPL"]').click(); "clicked""#)
-            let after = try await browser.waitFor(page, "the unsubscribe round trip") { $0.rows == filled.rows - 1 }
-            #expect(after.events.contains("send: unsubscribe AAPL"))
-            #expect(after.events.contains("message: subscribed, \(filled.rows - 1) symbol(s)"))
-            // The form subscribes again: the symbol comes back with its snapshot.
-            _ = try await browser.evaluate(
-                #"document.getElementById("subscribe-symbol").value = "aapl"; document.getElementById("subscribe-form").requestSubmit(); "sent""#)
-            let again = try await browser.waitFor(page, "the subscribe round trip") { $0.rows == filled.rows && !$0.aapl.isEmpty }
-            #expect(again.events.contains("send: subscribe AAPL"))
-            #expect(again.events.contains("message: subscribed, \(filled.rows) symbol(s)"))
-            #expect(again.events.contains("message: snapshot, 1 quote(s)"))
+        @Test("in a real browser the table fills with quotes, the status reads OPEN with ticker.v1, and a click unsubscribes")
+        func liveInChromium() async throws {
+            try await TestServer.with { server, _ in
+                let browser = try await HeadlessChromium.open("\(server.http)/")
+                defer { browser.close() }
+                let page = HeadlessChromium.dashboardState
+                let filled = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
+                #expect(filled.protocol == "ticker.v1")
+                #expect(filled.aapl.range(of: #"^[▲▼ ]*\d+\.\d\d$"#, options: .regularExpression) != nil, "a price: \(filled.aapl)")
+                #expect(filled.events.contains(#"open: protocol "ticker.v1""#))
+                // Clicking a row unsubscribes it: the server answers with the smaller set and the row goes.
+                _ = try await browser.evaluate(#"document.querySelector('tr[data-symbol="AAPL"]').click(); "clicked""#)
+                let after = try await browser.waitFor(page, "the unsubscribe round trip") { $0.rows == filled.rows - 1 }
+                #expect(after.events.contains("send: unsubscribe AAPL"))
+                #expect(after.events.contains("message: subscribed, \(filled.rows - 1) symbol(s)"))
+                // The form subscribes again: the symbol comes back with its snapshot.
+                _ = try await browser.evaluate(
+                    #"document.getElementById("subscribe-symbol").value = "aapl"; document.getElementById("subscribe-form").requestSubmit(); "sent""#)
+                let again = try await browser.waitFor(page, "the subscribe round trip") { $0.rows == filled.rows && !$0.aapl.isEmpty }
+                #expect(again.events.contains("send: subscribe AAPL"))
+                #expect(again.events.contains("message: subscribed, \(filled.rows) symbol(s)"))
+                #expect(again.events.contains("message: snapshot, 1 quote(s)"))
+            }
         }
-    }
 
-    @Test("under --token the page opened as /?token= connects and fills; without it, it stops and says how to pass it")
-    func token() async throws {
-        try await TestServer.with({ $0.access.token = "s3cret t" }) { server, _ in
-            let good = try await HeadlessChromium.open("\(server.http)/?token=s3cret%20t")
-            defer { good.close() }
-            _ = try await good.waitFor(HeadlessChromium.dashboardState, "the page to open with its token") { $0.state == "OPEN" && $0.rows >= 50 }
+        @Test("under --token the page opened as /?token= connects and fills; without it, it stops and says how to pass it")
+        func token() async throws {
+            try await TestServer.with({ $0.access.token = "s3cret t" }) { server, _ in
+                let good = try await HeadlessChromium.open("\(server.http)/?token=s3cret%20t")
+                defer { good.close() }
+                _ = try await good.waitFor(HeadlessChromium.dashboardState, "the page to open with its token") { $0.state == "OPEN" && $0.rows >= 50 }
 
-            let missing = try await HeadlessChromium.open("\(server.http)/")
-            defer { missing.close() }
-            let refused = try await missing.waitFor(HeadlessChromium.dashboardState, "the refusal") { $0.events.contains("not reconnecting") }
-            #expect(refused.events.contains("close: code 4401"))
-            #expect(refused.events.contains("open the page as /?token=YOUR_TOKEN"))
-            #expect(refused.rows == 0)
+                let missing = try await HeadlessChromium.open("\(server.http)/")
+                defer { missing.close() }
+                let refused = try await missing.waitFor(HeadlessChromium.dashboardState, "the refusal") { $0.events.contains("not reconnecting") }
+                #expect(refused.events.contains("close: code 4401"))
+                #expect(refused.events.contains("open the page as /?token=YOUR_TOKEN"))
+                #expect(refused.rows == 0)
+            }
         }
     }
 }

@@ -189,3 +189,11 @@ extension ServerMessage {
         return false
     }
 }
+
+/// Runs CPU-heavy test work (replaying the seeded simulator, say) on a thread of its own: Swift's cooperative pool has
+/// one thread per core (two here), and every other test and in-process server needs them meanwhile.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}

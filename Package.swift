@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Symbol universe and the browser page, shipped as a resource bundle next to the binary.
@@ -49,11 +50,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // permessage-deflate's codec (RFC 7692) over zlib, through compress-nio: shared by the server, the client and the
+        // load generator.
+        .target(
+            name: "TickerCompression",
+            dependencies: [
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird server: feed service, WebSocket fan-out, polling endpoints, metrics.
         .target(
             name: "TickerServer",
             dependencies: [
-                "TickerCore",
+                "TickerCore", "TickerCompression",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -76,7 +87,7 @@ let package = Package(
         .target(
             name: "TickerClient",
             dependencies: [
-                "TickerCore",
+                "TickerCore", "TickerCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -117,7 +128,7 @@ let package = Package(
         .target(
             name: "TickerBench",
             dependencies: [
-                "TickerCore", "TickerClient",
+                "TickerCore", "TickerClient", "TickerCompression",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,6 +167,12 @@ let package = Package(
             exclude: ["FuzzInputs"],
             swiftSettings: swiftSettings
         ),
+        // permessage-deflate's compressor and inflater on their own: round trips, limits, corrupt input.
+        .testTarget(
+            name: "TickerCompressionTests",
+            dependencies: ["TickerCompression"],
+            swiftSettings: swiftSettings
+        ),
         // Unit tests of the dashboard's update and view on the cell grid: no terminal.
         .testTarget(
             name: "TickerUITests",
@@ -168,7 +185,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TickerServer", "TickerCore", "TickerAssets", "TickerClient", "TickerCompare", "TickerBench",
+                "TickerServer", "TickerCore", "TickerAssets", "TickerClient", "TickerCompare", "TickerBench", "TickerCompression",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -5,7 +5,7 @@
 //   ws.onopen / onmessage / onerror / onclose   the four events, written to the Events list
 //   ws.send(...)                      subscribe, unsubscribe and ping messages (JSON text)
 //   ws.close(code, reason)            the "close" button
-//   ws.readyState, ws.bufferedAmount, ws.protocol   the status bar, refreshed four times a second
+//   ws.readyState, ws.bufferedAmount, ws.protocol, ws.extensions   the status bar, refreshed four times a second
 "use strict";
 
 const PROTOCOL = "ticker.v1";
@@ -55,7 +55,10 @@ function connect() {
 
 function onOpen() {
   if (opened++ > 0) reconnects++;
-  logEvent("open", `open: protocol "${ws.protocol || "(none)"}"`);   // ws.protocol: what the server's 101 chose
+  // ws.protocol: the subprotocol the server's 101 chose. ws.extensions: its Sec-WebSocket-Extensions. The browser always
+  // offers permessage-deflate; when the server agrees, it compresses each quotes frame once, and every browser that
+  // agreed gets the same compressed bytes.
+  logEvent("open", `open: protocol "${ws.protocol || "(none)"}", extensions "${ws.extensions || "(none)"}"`);
   send({ type: "subscribe", symbols: wanted });                     // a new connection starts with no subscriptions
   renderStatus();
 }
@@ -233,6 +236,7 @@ function renderStatus() {
   stateElement.textContent = state;
   stateElement.className = `state-${state.toLowerCase()}`;
   $("protocol").textContent = ws && ws.protocol ? ws.protocol : "—";
+  $("extensions").textContent = ws && ws.extensions ? ws.extensions : "—";
   $("buffered").textContent = ws ? ws.bufferedAmount : 0;      // bytes send() queued that the socket has not taken
   const now = Date.now();
   arrivals = arrivals.filter((t) => now - t < 1000);

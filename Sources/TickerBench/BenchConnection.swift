@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import Synchronization
+import TickerCompression
 import TickerCore
 
 /// Where the run is: frames count towards the report while it measures, and during the grace period after the window
@@ -29,23 +30,30 @@ enum BenchConnection {
         var description: String { "the server refused the WebSocket upgrade" }
     }
 
-    /// Connects, upgrades with subprotocol `ticker.v1`, then sends `subscribe` (if any); returns the channel.
+    /// Connects, upgrades with subprotocol `ticker.v1` (offering `permessage-deflate` when `compression` is on), then
+    /// sends `subscribe` (if any); returns the channel.
     static func open(
-        host: String, port: Int, target: String, subscribe: String?, tally: NIOLoopBound<LoopTally>, phase: BenchPhase,
-        on eventLoop: any EventLoop, timeout: TimeAmount
+        host: String, port: Int, target: String, subscribe: String?, compression: Bool, tally: NIOLoopBound<LoopTally>,
+        phase: BenchPhase, on eventLoop: any EventLoop, timeout: TimeAmount
     ) async throws -> any Channel {
-        let head = HTTPRequestHead(
-            version: .http1_1, method: .GET, uri: target,
-            headers: HTTPHeaders([("Host", "\(host):\(port)"), ("Sec-WebSocket-Protocol", TickerProtocol.name)]))
+        var headers = HTTPHeaders([("Host", "\(host):\(port)"), ("Sec-WebSocket-Protocol", TickerProtocol.name)])
+        if compression { headers.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.clientOffer) }
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target, headers: headers)
         let (channel, upgraded) = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(maxFrameSize: 1 << 24) { channel, _ in
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Bool>(maxFrameSize: 1 << 24) { channel, response in
                         channel.eventLoop.makeCompletedFuture {
+                            // An extension the client did not offer fails the upgrade with the reason.
+                            let agreement = try PerMessageDeflate.clientAccepts(
+                                response.headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init))
+                            if agreement != nil { tally.value.negotiatedCompression() }
                             try channel.pipeline.syncOperations.addHandler(
-                                BenchFrameHandler(tally: tally.value, phase: phase, subscribe: subscribe))
+                                BenchFrameHandler(
+                                    tally: tally.value, phase: phase, subscribe: subscribe,
+                                    inflation: try agreement.map { try BenchFrameHandler.Inflation($0) }))
                             return true
                         }
                     }
@@ -65,20 +73,47 @@ enum BenchConnection {
     }
 }
 
-/// Counts `quotes` frames, answers pings, and notes a disconnect the run did not ask for.
+/// Counts `quotes` frames (inflating compressed ones), answers pings, and notes a disconnect the run did not ask for.
 private final class BenchFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
+    /// How this connection's compressed messages are inflated.
+    struct Inflation {
+        /// Nil when the server compresses each message on its own: then the loop's shared inflater serves.
+        var ownInflater: MessageInflater?
+
+        init(_ agreement: PerMessageDeflate.ClientAgreement) throws {
+            ownInflater = agreement.serverNoContextTakeover ? nil : try MessageInflater(contextTakeover: true)
+        }
+    }
+
     private let tally: LoopTally
     private let phase: BenchPhase
     private var subscribe: String?
+    private let inflation: Inflation?
     private var lastSeq: UInt64?
 
-    init(tally: LoopTally, phase: BenchPhase, subscribe: String?) {
+    init(tally: LoopTally, phase: BenchPhase, subscribe: String?, inflation: Inflation?) {
         self.tally = tally
         self.phase = phase
         self.subscribe = subscribe
+        self.inflation = inflation
+    }
+
+    /// The frame's size on the wire: its payload and a server frame's header (2, 4 or 10 bytes, never masked).
+    private static func wireBytes(payload: Int) -> Int {
+        payload + (payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10)
+    }
+
+    /// Closes with 1002 (protocol error) or 1007 (a message that does not inflate), as RFC 6455 §7.1.7 fails a connection.
+    private func fail(context: ChannelHandlerContext, code: UInt16) {
+        tally.protocolError()
+        var body = context.channel.allocator.buffer(capacity: 2)
+        body.writeInteger(code)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Subscribes once the welcome arrived: by then the upgrade has removed the HTTP handlers from the pipeline.
@@ -94,16 +129,33 @@ private final class BenchFrameHandler: ChannelInboundHandler, RemovableChannelHa
         switch frame.opcode {
         case .text:
             let receivedAt = WallClock.nowMicroseconds()
-            guard let scan = frame.data.withUnsafeReadableBytes({ QuotesFrameScan.scan($0) }) else {
+            let wireBytes = Self.wireBytes(payload: frame.data.readableBytes)
+            let scanned: QuotesFrameScan?
+            let messageBytes: Int
+            if frame.rsv1 {
+                guard let inflation else { return fail(context: context, code: 1002) }
+                guard let inflated = tally.scanCompressed(frame.data, ownInflater: inflation.ownInflater) else {
+                    return fail(context: context, code: 1007)
+                }
+                (scanned, messageBytes) = inflated
+            } else {
+                scanned = frame.data.withUnsafeReadableBytes { QuotesFrameScan.scan($0) }
+                messageBytes = frame.data.readableBytes
+            }
+            guard let scan = scanned else {
                 tally.otherFrameReceived()
                 subscribeAfterWelcome(context: context)
                 return
             }
             switch phase.current {
             case .measuring:
-                tally.frameReceived(scan, receivedAt: receivedAt, previousSeq: lastSeq, inWindow: true)
+                tally.frameReceived(
+                    scan, receivedAt: receivedAt, previousSeq: lastSeq, inWindow: true, wireBytes: wireBytes, messageBytes: messageBytes,
+                    compressed: frame.rsv1)
             case .grace where scan.seq <= phase.seqLimit:
-                tally.frameReceived(scan, receivedAt: receivedAt, previousSeq: lastSeq, inWindow: false)
+                tally.frameReceived(
+                    scan, receivedAt: receivedAt, previousSeq: lastSeq, inWindow: false, wireBytes: wireBytes,
+                    messageBytes: messageBytes, compressed: frame.rsv1)
             default:
                 tally.otherFrameReceived()
             }

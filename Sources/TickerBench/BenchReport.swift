@@ -41,6 +41,19 @@ public struct BenchReport: Sendable, Hashable, Codable {
     /// Receive time minus the frame's `ts`, over every frame in the window.
     public var latencyMs: Percentiles
     public var latencySamples: Int
+    /// Whether the clients offered `permessage-deflate`, how many connections agreed to it, and how many of the
+    /// window's `quotes` frames came compressed (RSV1).
+    public var compressionOffered: Bool
+    public var compressingConnections: Int
+    public var compressedFrames: Int
+    /// Frames that broke the protocol: compressed without the extension, or not inflating.
+    public var protocolErrors: Int
+    /// Bytes on the wire (frame headers and payloads) per quote delivered in the window, and the same quotes' bytes as
+    /// JSON (the messages inflated).
+    public var wireBytesPerQuote: Double
+    public var messageBytesPerQuote: Double
+    /// Bytes on the wire per second for one client.
+    public var wireBytesPerSecondPerClient: Double
     public var serverPid: Int32?
     /// The server's CPU over the window, percent of one core (all threads).
     public var serverCpuPercent: Double?

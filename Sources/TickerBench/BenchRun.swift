@@ -21,6 +21,8 @@ public struct BenchRun: Sendable {
         public var duration: Duration = .seconds(15)
         /// The `subscribe` message to send after the welcome; nil leaves connections idle.
         public var subscribe: String? = #"{"type":"subscribe","symbols":["*"]}"#
+        /// Offer `permessage-deflate` in every upgrade.
+        public var compression = true
         public var serverPid: Int32?
         public var threads = 2
         public var label = "ticker"
@@ -170,7 +172,7 @@ public struct BenchRun: Sendable {
                         do {
                             let channel = try await BenchConnection.open(
                                 host: options.url.host, port: options.url.port, target: options.url.target,
-                                subscribe: options.subscribe, tally: tally, phase: phase, on: tally.eventLoop,
+                                subscribe: options.subscribe, compression: options.compression, tally: tally, phase: phase, on: tally.eventLoop,
                                 timeout: .seconds(10))
                             return .success((channel, ContinuousClock.now - began))
                         } catch {
@@ -236,7 +238,13 @@ public struct BenchRun: Sendable {
             deliveryRatio: inner.isEmpty || connected == 0 ? 0 : Double(innerFrames) / Double(connected * inner.count),
             quoteDeliveryRatio: producedQuotes == 0 || connected == 0 ? 0 : Double(innerQuotes) / Double(connected * producedQuotes),
             conflatedTicks: tally.conflated, seqGaps: tally.gaps, seqErrors: tally.seqErrors, disconnects: tally.disconnects,
-            latencyMs: Self.percentiles(tally.latency), latencySamples: Int(tally.latency.totalCount), serverPid: options.serverPid,
+            latencyMs: Self.percentiles(tally.latency), latencySamples: Int(tally.latency.totalCount),
+            compressionOffered: options.compression, compressingConnections: tally.compressingConnections,
+            compressedFrames: tally.compressedFrames, protocolErrors: tally.protocolErrors,
+            wireBytesPerQuote: tally.quotes == 0 ? 0 : Double(tally.wireBytes) / Double(tally.quotes),
+            messageBytesPerQuote: tally.quotes == 0 ? 0 : Double(tally.messageBytes) / Double(tally.quotes),
+            wireBytesPerSecondPerClient: connected == 0 ? 0 : Double(tally.wireBytes) / windowSeconds / Double(connected),
+            serverPid: options.serverPid,
             serverCpuPercent: serverCpu, serverRssBaselineMiB: rssBaseline.map { Double($0) / 1_048_576 },
             serverRssMiB: rss.map { Double($0) / 1_048_576 },
             serverRssPerConnectionKiB: rss.flatMap { rss in

@@ -7,8 +7,9 @@ public enum ClientEvent: Sendable, Hashable {
     case connecting(attempt: Int)
     /// The handshake succeeded (`readyState` OPEN).
     case open(protocol: String?, handshake: Handshake)
-    /// A server message, with the client's receive time (microseconds since the epoch) and its size in bytes.
-    case message(ServerMessage, receivedAt: Int64, bytes: Int)
+    /// A server message, with the client's receive time (microseconds since the epoch), its size in bytes, and the
+    /// bytes its payload took on the wire (fewer when it came compressed).
+    case message(ServerMessage, receivedAt: Int64, bytes: Int, wireBytes: Int)
     /// Something went wrong without ending the client: a failed attempt, or a server message it could not parse.
     case error(String)
     /// The connection ended (`readyState` CLOSED); code nil means it dropped without a close frame (1006).

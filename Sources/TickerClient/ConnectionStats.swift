@@ -14,6 +14,8 @@ public struct ConnectionStats: Sendable, Hashable {
     public private(set) var reconnects = 0
     public private(set) var messagesReceived = 0
     public private(set) var bytesReceived = 0
+    /// What those messages took on the wire: fewer bytes than `bytesReceived` when they came compressed.
+    public private(set) var wireBytesReceived = 0
     private var opens = 0
     private var recentArrivals: [Int64] = []
     private var latencies: [Int64] = []
@@ -28,9 +30,10 @@ public struct ConnectionStats: Sendable, Hashable {
     }
 
     /// Counts a message received at `receivedAt` (µs); `feedTimestamp` is its `ts` when it has one.
-    public mutating func recordMessage(_ message: ServerMessage, receivedAt: Int64, bytes: Int) {
+    public mutating func recordMessage(_ message: ServerMessage, receivedAt: Int64, bytes: Int, wireBytes: Int) {
         messagesReceived += 1
         bytesReceived += bytes
+        wireBytesReceived += wireBytes
         recentArrivals.append(receivedAt)
         if recentArrivals.count > 4096 || (recentArrivals.first.map { receivedAt - $0 > 2_000_000 } ?? false) {
             recentArrivals.removeAll { receivedAt - $0 > 1_000_000 }
@@ -54,6 +57,12 @@ public struct ConnectionStats: Sendable, Hashable {
             latencies[latencyCursor] = microseconds
         }
         latencyCursor = (latencyCursor + 1) % Self.latencyWindow
+    }
+
+    /// How many times smaller the messages were on the wire (`permessage-deflate`); nil when nothing came compressed.
+    public var compressionRatio: Double? {
+        guard wireBytesReceived > 0, wireBytesReceived < bytesReceived else { return nil }
+        return Double(bytesReceived) / Double(wireBytesReceived)
     }
 
     /// Messages received in the second before `now` (µs).

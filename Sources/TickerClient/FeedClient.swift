@@ -20,6 +20,8 @@ public final class FeedClient: Sendable {
         public var tls: TLSConfiguration?
         /// When the very first connection fails, give up instead of retrying (what a user who mistyped a URL wants).
         public var failFastOnFirstConnect = true
+        /// Offer `permessage-deflate`: the server then sends its frames compressed.
+        public var compression = true
 
         public init(url: WebSocketURL, symbols: [String] = [TickerProtocol.wildcard]) {
             self.url = url
@@ -114,7 +116,7 @@ public final class FeedClient: Sendable {
             let connection: WebSocketConnection
             do {
                 connection = try await WebSocketConnection.connect(
-                    to: configuration.url, headers: configuration.headers, tls: configuration.tls)
+                    to: configuration.url, headers: configuration.headers, tls: configuration.tls, compression: configuration.compression)
             } catch {
                 setReadyState(.closed)
                 let description = "\(error)"
@@ -158,7 +160,7 @@ public final class FeedClient: Sendable {
             var served = false
             for await event in connection.events {
                 switch event {
-                case .text(let text):
+                case .text(let text, let wireBytes):
                     let receivedAt = WallClock.nowMicroseconds()
                     do {
                         let message = try ServerMessage.decode(Data(text.utf8))
@@ -167,7 +169,7 @@ public final class FeedClient: Sendable {
                         case .snapshot, .quotes: served = true
                         default: break
                         }
-                        continuation.yield(.message(message, receivedAt: receivedAt, bytes: text.utf8.count))
+                        continuation.yield(.message(message, receivedAt: receivedAt, bytes: text.utf8.count, wireBytes: wireBytes))
                     } catch {
                         continuation.yield(.error("could not parse a server message (\(error)): \(text.prefix(120))"))
                     }

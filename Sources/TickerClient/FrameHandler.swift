@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 import Synchronization
+import TickerCompression
 
 /// State shared between the connection object and its pipeline handlers.
 final class ConnectionFlags: Sendable {
@@ -9,6 +10,9 @@ final class ConnectionFlags: Sendable {
     let bufferedAmount = Atomic<Int>(0)
     /// True once this side sent a close frame.
     let closeSent = Atomic<Bool>(false)
+    /// Message payload bytes as they came over the wire, and as delivered (inflated, when compressed).
+    let wireBytes = Atomic<Int>(0)
+    let messageBytes = Atomic<Int>(0)
     /// The server's close frame, once it came.
     let closeFrame = Mutex<(code: Int, reason: String)?>(nil)
     private let finished = Atomic<Bool>(false)
@@ -49,30 +53,48 @@ final class FrameHandler: ChannelInboundHandler {
 
     private let continuation: AsyncStream<WebSocketEvent>.Continuation
     private let flags: ConnectionFlags
+    /// Set when the handshake agreed `permessage-deflate`: messages whose first frame has RSV1 are inflated with it.
+    private let inflater: MessageInflater?
+    /// Largest message accepted once inflated.
+    private let maxMessageBytes: Int
     private var fragments: [UInt8] = []
     private var fragmentedOpcode: WebSocketOpcode?
+    private var fragmentedCompressed = false
+    private var failed = false
 
-    init(continuation: AsyncStream<WebSocketEvent>.Continuation, flags: ConnectionFlags) {
+    init(continuation: AsyncStream<WebSocketEvent>.Continuation, flags: ConnectionFlags, inflater: MessageInflater?, maxMessageBytes: Int) {
         self.continuation = continuation
         self.flags = flags
+        self.inflater = inflater
+        self.maxMessageBytes = maxMessageBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard !failed else { return }
         let payload = frame.unmaskedData
+        // RSV2 and RSV3 mean nothing here; RSV1 marks a compressed message, on its first frame only (RFC 7692 §6).
+        if frame.rsv2 || frame.rsv3 { return fail(context, code: 1002, reason: "RSV2 or RSV3 set: no extension agreed defines them") }
+        if frame.rsv1 {
+            guard inflater != nil else { return fail(context, code: 1002, reason: "RSV1 set but permessage-deflate was not negotiated") }
+            guard frame.opcode == .text || frame.opcode == .binary else {
+                return fail(context, code: 1002, reason: "RSV1 set on a \(frame.opcode) frame: only a message's first frame may have it")
+            }
+        }
         switch frame.opcode {
         case .text, .binary:
             if frame.fin {
-                deliver(opcode: frame.opcode, bytes: Array(payload.readableBytesView))
+                deliver(context, opcode: frame.opcode, bytes: Array(payload.readableBytesView), compressed: frame.rsv1)
             } else {
                 fragmentedOpcode = frame.opcode
+                fragmentedCompressed = frame.rsv1
                 fragments = Array(payload.readableBytesView)
             }
         case .continuation:
             guard let opcode = fragmentedOpcode else { return }
             fragments.append(contentsOf: payload.readableBytesView)
             if frame.fin {
-                deliver(opcode: opcode, bytes: fragments)
+                deliver(context, opcode: opcode, bytes: fragments, compressed: fragmentedCompressed)
                 fragments = []
                 fragmentedOpcode = nil
             }
@@ -98,12 +120,37 @@ final class FrameHandler: ChannelInboundHandler {
         }
     }
 
-    private func deliver(opcode: WebSocketOpcode, bytes: [UInt8]) {
-        if opcode == .text {
-            continuation.yield(.text(String(decoding: bytes, as: UTF8.self)))
-        } else {
-            continuation.yield(.binary(bytes))
+    private func deliver(_ context: ChannelHandlerContext, opcode: WebSocketOpcode, bytes: [UInt8], compressed: Bool) {
+        var message = bytes
+        if compressed, let inflater {
+            do {
+                message = try inflater.inflate(bytes, limit: maxMessageBytes)
+            } catch .tooLarge(_) {
+                return fail(context, code: 1009, reason: "message larger than \(maxMessageBytes) bytes once inflated")
+            } catch {
+                return fail(context, code: 1007, reason: "compressed message is not valid DEFLATE data")
+            }
         }
+        flags.wireBytes.add(bytes.count, ordering: .relaxed)
+        flags.messageBytes.add(message.count, ordering: .relaxed)
+        if opcode == .text {
+            continuation.yield(.text(String(decoding: message, as: UTF8.self), wireBytes: bytes.count))
+        } else {
+            continuation.yield(.binary(message))
+        }
+    }
+
+    /// Fails the connection from this side: a close frame with `code`, then the TCP connection ends.
+    private func fail(_ context: ChannelHandlerContext, code: UInt16, reason: String) {
+        failed = true
+        flags.closeFrame.withLock { $0 = (Int(code), reason) }
+        guard !flags.closeSent.exchange(true, ordering: .relaxed) else { return context.close(promise: nil) }
+        var body = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        body.writeInteger(code)
+        body.writeString(reason)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body)))
+            .whenComplete { _ in channel.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 import Synchronization
+import TickerCompression
 import TickerCore
 
 /// One client WebSocket connection on SwiftNIO, exposing what the browser's WebSocket API exposes: the events in
@@ -18,17 +19,20 @@ public final class WebSocketConnection: Sendable {
     public let handshake: Handshake
     /// The subprotocol the server chose (`Sec-WebSocket-Protocol` of the 101), or nil.
     public let negotiatedProtocol: String?
+    /// The extensions the server agreed to (`Sec-WebSocket-Extensions` of the 101, as the browser's `extensions`), or nil.
+    public let negotiatedExtensions: String?
     /// Messages as they arrive, then `.closed`.
     public let events: AsyncStream<WebSocketEvent>
     private let channel: any Channel
     private let flags: ConnectionFlags
 
     private init(
-        handshake: Handshake, negotiatedProtocol: String?, events: AsyncStream<WebSocketEvent>, channel: any Channel,
-        flags: ConnectionFlags
+        handshake: Handshake, negotiatedProtocol: String?, negotiatedExtensions: String?, events: AsyncStream<WebSocketEvent>,
+        channel: any Channel, flags: ConnectionFlags
     ) {
         self.handshake = handshake
         self.negotiatedProtocol = negotiatedProtocol
+        self.negotiatedExtensions = negotiatedExtensions
         self.events = events
         self.channel = channel
         self.flags = flags
@@ -37,15 +41,22 @@ public final class WebSocketConnection: Sendable {
     /// Bytes of messages handed to `send` that the socket has not taken yet.
     public var bufferedAmount: Int { flags.bufferedAmount.load(ordering: .relaxed) }
 
+    /// Message payload bytes received so far: as they came over the wire, and as delivered (inflated when compressed).
+    public var received: (wire: Int, messages: Int) {
+        (flags.wireBytes.load(ordering: .relaxed), flags.messageBytes.load(ordering: .relaxed))
+    }
+
     /// Opens a connection and performs the opening handshake.
     /// - Parameters:
     ///   - protocols: subprotocols to offer (`Sec-WebSocket-Protocol`); empty offers none.
     ///   - receiveBufferSize: the socket's `SO_RCVBUF`, to make a deliberately slow reader in tests.
     ///   - tls: for `wss://` URLs; nil trusts the system's certificate authorities.
+    ///   - compression: offer `permessage-deflate` (RFC 7692); the server's messages then come compressed.
     public static func connect(
         to url: WebSocketURL, protocols: [String] = [TickerProtocol.name], headers: [(String, String)] = [],
         maxFrameSize: Int = 1 << 24, receiveBufferSize: Int? = nil, connectTimeout: TimeAmount = .seconds(5),
-        tls: TLSConfiguration? = nil, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        tls: TLSConfiguration? = nil, compression: Bool = true,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> WebSocketConnection {
         let sslContext: NIOSSLContext?
         do {
@@ -61,6 +72,7 @@ public final class WebSocketConnection: Sendable {
         }
         var requestHeaders = HTTPHeaders([("Host", url.hostHeader)])
         if !protocols.isEmpty { requestHeaders.add(name: "Sec-WebSocket-Protocol", value: protocols.joined(separator: ", ")) }
+        if compression { requestHeaders.add(name: "Sec-WebSocket-Extensions", value: PerMessageDeflate.clientOffer) }
         for (name, value) in headers { requestHeaders.add(name: name, value: value) }
         let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target, headers: requestHeaders)
 
@@ -79,8 +91,16 @@ public final class WebSocketConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandler(recorder.value)
                     let upgrader = NIOTypedWebSocketClientUpgrader<Outcome>(maxFrameSize: maxFrameSize) { channel, response in
                         channel.eventLoop.makeCompletedFuture {
+                            // A server that agreed permessage-deflate compresses what it sends; one that answered
+                            // something this client did not offer fails the connection (RFC 7692 §5).
+                            let agreement = try PerMessageDeflate.clientAccepts(response.headers["Sec-WebSocket-Extensions"])
+                            if agreement != nil, !compression {
+                                throw PerMessageDeflate.ResponseError(description: "the server agreed an extension the client did not offer")
+                            }
+                            let inflater = try agreement.map { try MessageInflater(contextTakeover: !$0.serverNoContextTakeover) }
                             try channel.pipeline.syncOperations.addHandlers(
-                                BufferedAmountTracker(flags: flags), FrameHandler(continuation: continuation, flags: flags))
+                                BufferedAmountTracker(flags: flags),
+                                FrameHandler(continuation: continuation, flags: flags, inflater: inflater, maxMessageBytes: maxFrameSize))
                             // If the server closed before this point, NIO has torn the pipeline down: the frame handler
                             // will never see a frame or channelInactive. End `events` from the close future then, with the
                             // close frame recovered from the raw bytes (a server refusing a client right after its 101).
@@ -118,7 +138,8 @@ public final class WebSocketConnection: Sendable {
         case .upgraded(let response, let handshake):
             return WebSocketConnection(
                 handshake: handshake, negotiatedProtocol: response.headers.first(name: "Sec-WebSocket-Protocol"),
-                events: events, channel: channel, flags: flags)
+                negotiatedExtensions: response.headers.first(name: "Sec-WebSocket-Extensions"), events: events, channel: channel,
+                flags: flags)
         case .refused(let body, let handshake):
             continuation.finish()
             let text = (try? await body.get()) ?? ""

@@ -1,7 +1,8 @@
 /// What arrives on a WebSocket connection, in order; `.closed` is always last.
 public enum WebSocketEvent: Sendable, Hashable {
-    /// A complete text message.
-    case text(String)
+    /// A complete text message, and the bytes its payload took on the wire (fewer than the text's when it came
+    /// compressed, `permessage-deflate`).
+    case text(String, wireBytes: Int)
     /// A complete binary message.
     case binary([UInt8])
     /// The connection ended: the close frame's code and reason, or code nil (1006 "abnormal") when TCP ended without one.

@@ -3,8 +3,8 @@ import Synchronization
 import TickerClient
 import TickerCore
 
-/// Runs short polling (at each interval), long polling, Server-Sent Events and a WebSocket subscription at once, on the
-/// same feed and symbols, each through its own counting proxy, and accounts what each saw against the feed's truth.
+/// Runs short polling (at each interval), long polling, Server-Sent Events and a WebSocket subscription (plain, and with
+/// `permessage-deflate`) at once, on the same feed and symbols, each through its own counting proxy, and accounts what each saw against the feed's truth.
 public struct Comparison: Sendable {
     public var host: String
     public var port: Int
@@ -32,13 +32,13 @@ public struct Comparison: Sendable {
     /// Runs the comparison; `progress` is called about once a second with the counts so far.
     public func run(progress: @escaping @Sendable ([StyleRun.Progress]) -> Void = { _ in }) async throws -> Result {
         // The oracle: a WebSocket straight to the server (no proxy), recording every change of the watched symbols.
-        let oracle = try await WebSocketConnection.connect(to: WebSocketURL("ws://\(host):\(port)/ws"))
+        let oracle = try await WebSocketConnection.connect(to: WebSocketURL("ws://\(host):\(port)/ws"), compression: false)
         oracle.send(ClientMessage.subscribe(symbols: symbols).jsonText)
         let truthSoFar = OracleState()
         let (started, startedContinuation) = AsyncStream.makeStream(of: UInt64.self)
         let oracleTask = Task {
             for await event in oracle.events {
-                guard case .text(let text) = event, let message = try? ServerMessage.decode(Data(text.utf8)) else { continue }
+                guard case .text(let text, _) = event, let message = try? ServerMessage.decode(Data(text.utf8)) else { continue }
                 switch message {
                 case .snapshot(let seq, _, _):
                     truthSoFar.seq.store(seq, ordering: .relaxed)
@@ -70,7 +70,12 @@ public struct Comparison: Sendable {
         }
         styles.append((try await style("long polling", "requests"), { await StyleRunners.longPolling($0, symbols: symbols, since: startSeq) }))
         styles.append((try await style("server-sent events", "events"), { await StyleRunners.serverSentEvents($0, symbols: symbols) }))
-        styles.append((try await style("websocket", "frames"), { await StyleRunners.webSocket($0, symbols: symbols) }))
+        styles.append((try await style("websocket", "frames"), { await StyleRunners.webSocket($0, symbols: symbols, compression: false) }))
+        styles.append(
+            (
+                try await style("websocket (compressed)", "frames"),
+                { await StyleRunners.webSocket($0, symbols: symbols, compression: true) }
+            ))
         let runs = styles
 
         // The window opens once every style follows the feed; changes are counted for `duration` from there. The

@@ -4,7 +4,7 @@ import NIOCore
 import TickerClient
 import TickerCore
 
-/// The four ways a client can follow the feed, each through its own counting proxy, until `deadline`.
+/// The four ways a client can follow the feed (WebSocket with and without compression), each through its own counting proxy, until `deadline`.
 enum StyleRunners {
     struct QuotesBody: Decodable {
         var seq: UInt64
@@ -71,15 +71,16 @@ enum StyleRunners {
         }
     }
 
-    /// WebSocket: one connection, one subscribe, then every tick pushed as a frame.
-    static func webSocket(_ run: StyleRun, symbols: [String]) async {
+    /// WebSocket: one connection, one subscribe, then every tick pushed as a frame; with `compression`, the connection
+    /// offers `permessage-deflate` and the proxy counts the compressed bytes.
+    static func webSocket(_ run: StyleRun, symbols: [String], compression: Bool) async {
         guard let url = try? WebSocketURL("ws://127.0.0.1:\(run.proxy.port)/ws"),
-            let connection = try? await WebSocketConnection.connect(to: url)
+            let connection = try? await WebSocketConnection.connect(to: url, compression: compression)
         else { return }
         connection.send(ClientMessage.subscribe(symbols: symbols).jsonText)
         await until(run) {
             for await event in connection.events {
-                guard case .text(let text) = event else { continue }
+                guard case .text(let text, _) = event else { continue }
                 run.countRequest()
                 let now = WallClock.nowMicroseconds()
                 switch try? ServerMessage.decode(Data(text.utf8)) {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
+import TickerCompression
 import TickerCore
 
 /// One upgraded WebSocket, served entirely by this channel handler on the connection's event loop: no task, no lock.
@@ -42,6 +43,9 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     let lane: LoopLane
     /// Set when the access policy refused the handshake: the connection is closed with it at once.
     private let refusal: AccessPolicy.Refusal?
+    /// `permessage-deflate`, when the handshake agreed it: tick frames come compressed from the lane, messages and
+    /// conflated frames are compressed here (with the loop's compressor), and compressed client messages inflated.
+    let compression: PerMessageDeflate.Agreement?
 
     // Also confined to `eventLoop`.
     /// Assigned when the hub registers the connection.
@@ -85,14 +89,15 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         case dropped
     }
 
-    init(fanOut: FanOut, lane: LoopLane, refusal: AccessPolicy.Refusal?) {
+    init(fanOut: FanOut, lane: LoopLane, refusal: AccessPolicy.Refusal?, compression: PerMessageDeflate.Agreement?) {
         let configuration = fanOut.configuration
         self.eventLoop = lane.eventLoop
         self.fanOut = fanOut
         self.lane = lane
         self.refusal = refusal
         outbox = Outbox(tickCapacity: configuration.outboxTickCapacity)
-        assembler = MessageAssembler(maxMessageBytes: configuration.maxMessageBytes)
+        self.compression = compression
+        assembler = MessageAssembler(maxMessageBytes: configuration.maxMessageBytes, compressionNegotiated: compression != nil)
         rateLimiter = RateLimiter(messagesPerSecond: configuration.messagesPerSecond)
         lastHeardAt = .now
         lastQueuedAt = .now
@@ -158,6 +163,9 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         case .text(let bytes):
             guard admit() else { return }
             handle(bytes)
+        case .compressed(let bytes, isText: true):
+            guard admit(), let text = inflate(bytes) else { return }
+            handle(text)
         case .binary, .compressed:
             guard admit() else { return }
             requestClose(code: CloseCode.unsupportedData, reason: "binary frames are not accepted: ticker.v1 is JSON text")
@@ -224,6 +232,33 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Client messages
 
+    /// A compressed text message, inflated and checked (at most `--max-message-bytes`, valid UTF-8), or nil when the
+    /// connection had to be failed: 1009 as soon as it would inflate past the limit (a small "zip bomb" costs at most
+    /// the limit in memory), 1007 for data that is not DEFLATE or text that is not UTF-8.
+    private func inflate(_ compressed: [UInt8]) -> [UInt8]? {
+        let limit = fanOut.configuration.maxMessageBytes
+        guard let inflater = lane.inflater else {
+            fail(code: CloseCode.internalError, reason: "no inflater", streamBroken: false)
+            return nil
+        }
+        let text: [UInt8]
+        do {
+            text = try inflater.inflate(compressed, limit: limit)
+        } catch .tooLarge(_) {
+            fail(code: CloseCode.messageTooBig, reason: "message larger than \(limit) bytes once inflated", streamBroken: false)
+            return nil
+        } catch {
+            fail(code: CloseCode.invalidPayload, reason: "compressed message is not valid DEFLATE data", streamBroken: false)
+            return nil
+        }
+        var utf8 = UTF8Validator()
+        guard utf8.validate(text), utf8.isAtBoundary else {
+            fail(code: CloseCode.invalidPayload, reason: "text message is not valid UTF-8", streamBroken: false)
+            return nil
+        }
+        return text
+    }
+
     /// Counts a client message (or ping) against the rate limit; past it, `rate_limited` and close 1008.
     private func admit() -> Bool {
         guard rateLimiter.allow(now: DispatchTime.now().uptimeNanoseconds) else {
@@ -254,14 +289,14 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
 
     /// On the loop: queues a message for this client, in order with what the lane still has to deliver.
     func send(_ message: ServerMessage) {
-        let payload = WireFrame.text(message.encodedJSON)
+        let payload = message.encodedJSON
         lane.inOrder { self.queue(message: payload) }
     }
 
-    /// On the loop: queues an encoded message frame now and drains.
-    func queue(message payload: ByteBuffer) {
+    /// On the loop: queues an encoded message now (framed for this client) and drains.
+    func queue(message payload: [UInt8]) {
         guard phase == .open else { return }
-        outbox.push(message: payload)
+        outbox.push(message: frame(payload))
         lastQueuedAt = .now
         drain()
     }
@@ -296,11 +331,10 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
             case .message(let payload), .tick(_, _, _, let payload):
                 frame = payload
             case .conflated(let folded):
-                frame = WireFrame.text(folded.message.encodedJSON)
+                frame = self.frame(folded.message.encodedJSON)
                 lane.tally.conflatedTicks += folded.earlierTicks
             }
-            lane.tally.framesSent += 1
-            lane.tally.bytesSent += frame.readableBytes
+            lane.tally.count(frame)
             frameContext.write(NIOAny(frame), promise: nil)
             wrote = true
         }
@@ -311,6 +345,18 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         if !outbox.isEmpty, blockedSince == nil { blockedSince = .now }
         if wrote { frameContext.flush() }
         if phase == .closeAfterQueued, outbox.isEmpty, let close = pendingClose { sendClose(code: close.code, reason: close.reason) }
+    }
+
+    /// `payload` as a frame for this client: compressed on its own by the loop's compressor when the client agreed to
+    /// `permessage-deflate` and compressing makes it smaller, plain otherwise.
+    private func frame(_ payload: [UInt8]) -> ByteBuffer {
+        if let compression, payload.count >= WireFrame.compressionThreshold,
+            let compressed = try? lane.deflater(windowBits: compression.serverWindowBits)?.compress(payload)
+        {
+            fanOut.metrics.messageCompressed()
+            if compressed.count < payload.count { return WireFrame.text(compressed, compressed: true) }
+        }
+        return WireFrame.text(payload)
     }
 
     // MARK: Closing
@@ -411,7 +457,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
         }
         if outbox.isEmpty, blockedSince == nil, now - lastQueuedAt >= configuration.heartbeatInterval {
-            queue(message: WireFrame.text(ServerMessage.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()).encodedJSON))
+            queue(message: ServerMessage.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()).encodedJSON)
         }
     }
 }

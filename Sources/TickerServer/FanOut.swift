@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import TickerCompression
 import TickerCore
 
 /// The hub between the feed and the clients: it keeps the quote book, the WebSocket connections grouped by
@@ -19,8 +20,8 @@ final class FanOut: Service, Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     private let state: Mutex<State>
-    /// The `welcome` every connection gets first, framed once.
-    private let welcome: ByteBuffer
+    /// The `welcome` every connection gets first, encoded once (each connection frames it, compressed or not).
+    private let welcome: [UInt8]
     /// WebSocket channels open (refused and closing ones included): it returns to 0 once every client is gone.
     private let channels = Atomic<Int>(0)
 
@@ -31,7 +32,9 @@ final class FanOut: Service, Sendable {
         /// Connections by subscription set; a connection with no subscriptions is in no group.
         var groups: [SymbolSet: [Int: ClientConnection]] = [:]
         /// `groups` as the fan-out reads it, rebuilt after membership changes: per group, its members by lane.
-        var groupsSnapshot: [(set: SymbolSet, lanes: [(lane: LoopLane, members: [ClientConnection])])]? = []
+        var groupsSnapshot: [Group]? = []
+        /// The feed's compressors, one per window size clients asked for: each distinct tick frame is compressed once.
+        var deflaters: [Int: MessageDeflater] = [:]
         /// One lane per event loop that has connections.
         var lanes: [ObjectIdentifier: LoopLane] = [:]
         var longPolls: [Int: LongPoll] = [:]
@@ -47,6 +50,21 @@ final class FanOut: Service, Sendable {
         var connection: ClientConnection
         var lane: LoopLane
         var subscriptions: SymbolSet
+        /// The compressor window it agreed to (`permessage-deflate`), nil for plain frames.
+        var compressionBits: Int?
+    }
+
+    /// A subscription group as `publish` reads it.
+    private struct Group {
+        var set: SymbolSet
+        var lanes: [LaneMembers]
+    }
+
+    /// A group's members on one lane: the plain ones, and the compressing ones by window size.
+    private struct LaneMembers {
+        var lane: LoopLane
+        var plain: [ClientConnection] = []
+        var compressing: [Int: [ClientConnection]] = [:]
     }
 
     private struct LongPoll {
@@ -68,12 +86,12 @@ final class FanOut: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.state = Mutex(State(book: QuoteBook(quotes: initialQuotes, ts: WallClock.nowMicroseconds())))
-        welcome = WireFrame.text(
+        welcome =
             ServerMessage.welcome(
                 symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
                 tickIntervalMs: Int(configuration.tickInterval.milliseconds),
                 heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds)
-            ).encodedJSON)
+            ).encodedJSON
     }
 
     // MARK: Feed side
@@ -97,26 +115,29 @@ final class FanOut: Service, Sendable {
                 metrics.longPollsWaiting(state.longPolls.count)
             }
             guard !tick.changed.isEmpty else { return (answered, []) }
-            return (answered, Self.deliver(tick, groups: Self.groupsSnapshot(&state), catalog: catalog))
+            let groups = Self.groupsSnapshot(&state)
+            return (answered, Self.deliver(tick, groups: groups, catalog: catalog, deflaters: &state.deflaters, metrics: metrics))
         }
         for (continuation, snapshot) in answered { continuation.resume(returning: snapshot) }
         for lane in lanesToStart { lane.start() }
     }
 
-    /// Encodes each distinct frame of `tick` once and submits one delivery per lane; returns the lanes to start.
+    /// Encodes each distinct frame of `tick` once (and compresses it once per window size its compressing members
+    /// asked for) and submits one delivery per lane; returns the lanes to start.
     private static func deliver(
-        _ tick: FeedTick, groups: [(set: SymbolSet, lanes: [(lane: LoopLane, members: [ClientConnection])])], catalog: SymbolCatalog
+        _ tick: FeedTick, groups: [Group], catalog: SymbolCatalog, deflaters: inout [Int: MessageDeflater], metrics: ServerMetrics
     ) -> [LoopLane] {
         let changed = SymbolSet(capacity: catalog.count, members: tick.changed)
         var positionInTick = [Int](repeating: -1, count: catalog.count)
         for (position, index) in tick.changed.enumerated() { positionInTick[index] = position }
         var encodedQuotes = [[UInt8]?](repeating: nil, count: tick.changed.count)
-        var frames: [SymbolSet: (wire: [UInt8], quotes: [Quote])] = [:]
+        var frames: [SymbolSet: (payload: [UInt8], wire: [UInt8], quotes: [Quote])] = [:]
+        var compressedFrames: [SymbolSet: [Int: [UInt8]?]] = [:]
         var perLane: [ObjectIdentifier: (lane: LoopLane, frames: [LoopLane.TickDelivery.Frame])] = [:]
         for group in groups {
             let content = group.set.intersection(changed)
             guard !content.isEmpty else { continue }
-            let frame: (wire: [UInt8], quotes: [Quote])
+            let frame: (payload: [UInt8], wire: [UInt8], quotes: [Quote])
             if let cached = frames[content] {
                 frame = cached
             } else {
@@ -128,11 +149,27 @@ final class FanOut: Service, Sendable {
                     if encodedQuotes[position] == nil { encodedQuotes[position] = tick.quotes[position].encodedJSON }
                     encoded.append(encodedQuotes[position]!)
                 }
-                frame = (WireFrame.textBytes(ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)), quotes)
+                let payload = ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)
+                frame = (payload, WireFrame.textBytes(payload), quotes)
                 frames[content] = frame
             }
-            for (lane, members) in group.lanes {
-                perLane[ObjectIdentifier(lane), default: (lane, [])].frames.append(.init(wire: frame.wire, quotes: frame.quotes, members: members))
+            for members in group.lanes {
+                var delivery = LoopLane.TickDelivery.Frame(wire: frame.wire, quotes: frame.quotes, members: members.plain)
+                for (bits, compressing) in members.compressing {
+                    let compressed: [UInt8]?
+                    if let cached = compressedFrames[content]?[bits] {
+                        compressed = cached
+                    } else {
+                        compressed = Self.compress(frame.payload, windowBits: bits, deflaters: &deflaters, metrics: metrics)
+                        compressedFrames[content, default: [:]][bits] = compressed
+                    }
+                    if let compressed {
+                        delivery.compressed.append((compressed, compressing))
+                    } else {
+                        delivery.members += compressing  // too small to gain: sent plain
+                    }
+                }
+                perLane[ObjectIdentifier(members.lane), default: (members.lane, [])].frames.append(delivery)
             }
         }
         return perLane.values.compactMap { lane, frames in
@@ -140,18 +177,34 @@ final class FanOut: Service, Sendable {
         }
     }
 
-    private static func groupsSnapshot(
-        _ state: inout State
-    ) -> [(set: SymbolSet, lanes: [(lane: LoopLane, members: [ClientConnection])])] {
+    /// `payload` compressed on its own and framed (RSV1 set), or nil when compressing would not make it smaller.
+    private static func compress(
+        _ payload: [UInt8], windowBits: Int, deflaters: inout [Int: MessageDeflater], metrics: ServerMetrics
+    ) -> [UInt8]? {
+        guard payload.count >= WireFrame.compressionThreshold else { return nil }
+        if deflaters[windowBits] == nil { deflaters[windowBits] = try? MessageDeflater(windowBits: windowBits) }
+        guard let compressed = try? deflaters[windowBits]?.compress(payload) else { return nil }
+        metrics.messageCompressed()
+        guard compressed.count < payload.count else { return nil }
+        return WireFrame.textBytes(compressed, compressed: true)
+    }
+
+    private static func groupsSnapshot(_ state: inout State) -> [Group] {
         if let snapshot = state.groupsSnapshot { return snapshot }
         let connections = state.connections
         let snapshot = state.groups.map { set, members in
-            var byLane: [ObjectIdentifier: (lane: LoopLane, members: [ClientConnection])] = [:]
+            var byLane: [ObjectIdentifier: LaneMembers] = [:]
             for (id, connection) in members {
-                guard let lane = connections[id]?.lane else { continue }
-                byLane[ObjectIdentifier(lane), default: (lane, [])].members.append(connection)
+                guard let member = connections[id] else { continue }
+                let key = ObjectIdentifier(member.lane)
+                if byLane[key] == nil { byLane[key] = LaneMembers(lane: member.lane) }
+                if let bits = member.compressionBits {
+                    byLane[key]!.compressing[bits, default: []].append(connection)
+                } else {
+                    byLane[key]!.plain.append(connection)
+                }
             }
-            return (set: set, lanes: Array(byLane.values))
+            return Group(set: set, lanes: Array(byLane.values))
         }
         state.groupsSnapshot = snapshot
         return snapshot
@@ -171,8 +224,8 @@ final class FanOut: Service, Sendable {
 
     /// The outcome of ``register(_:)``.
     enum Registration {
-        /// Registered under `id`; `welcome` is its first frame.
-        case registered(id: Int, welcome: ByteBuffer)
+        /// Registered under `id`; `welcome` is its first message.
+        case registered(id: Int, welcome: [UInt8])
         case full
         case shuttingDown
     }
@@ -184,7 +237,8 @@ final class FanOut: Service, Sendable {
             if let limit = configuration.access.maxConnections, state.connections.count + state.streams >= limit { return .full }
             state.nextID += 1
             state.connections[state.nextID] = Member(
-                connection: connection, lane: connection.lane, subscriptions: SymbolSet(capacity: catalog.count))
+                connection: connection, lane: connection.lane, subscriptions: SymbolSet(capacity: catalog.count),
+                compressionBits: connection.compression?.serverWindowBits)
             return .registered(id: state.nextID, welcome: welcome)
         }
         if case .registered(let id, _) = result {
@@ -241,8 +295,8 @@ final class FanOut: Service, Sendable {
                 }
                 summary = "now \(new.count) symbol(s)" + (added.isEmpty ? "" : ", snapshot of \(added.count)")
             }
-            let frames = messages.map { WireFrame.text($0.encodedJSON) }
-            let start = member.lane.submit(.action { for frame in frames { connection.queue(message: frame) } })
+            let payloads = messages.map(\.encodedJSON)
+            let start = member.lane.submit(.action { for payload in payloads { connection.queue(message: payload) } })
             return (summary, member.lane, start)
         }
         // On this loop already: run the lane now rather than after the next read.
@@ -366,9 +420,12 @@ final class FanOut: Service, Sendable {
             configuration.heartbeatInterval, configuration.slowConsumerTimeout, configuration.pingInterval, configuration.pingTimeout,
             configuration.closeTimeout * 4)
         let period = max(.milliseconds(10), min(shortest / 4, .seconds(1)))
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await Task.sleep(for: period)
-            sweep()
+        // The sleep is cut short when graceful shutdown begins, so the closes below start at once, not a period later.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: period)
+                self.sweep()
+            }
         }
         let (lanes, polls, count) = state.withLock { state in
             state.shuttingDown = true

@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import TickerCore
 
 /// Every accepted TCP connection: HTTP/1.1 for Hummingbird's routes, or, when its first request is a WebSocket
 /// handshake at `/ws`, an upgrade to a ``ClientConnection`` handler that serves it from then on with no task at all.
@@ -125,11 +126,17 @@ struct TickerWebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader, Sendable {
     private let inner: NIOTypedWebSocketServerUpgrader<UpgradeResult>
     private let fanOut: FanOut
     private let refused: NIOLoopBoundBox<HandshakeRefusal?>
-    /// The accepted handshake's 101 headers and access refusal, between deciding and upgrading.
-    private let accepted: NIOLoopBoundBox<(headers: [(String, String)], refusal: AccessPolicy.Refusal?)?>
+    /// The accepted handshake's 101 headers, access refusal and compression, between deciding and upgrading.
+    private let accepted: NIOLoopBoundBox<Accepted?>
+
+    struct Accepted {
+        var headers: [(String, String)]
+        var refusal: AccessPolicy.Refusal?
+        var compression: PerMessageDeflate.Agreement?
+    }
 
     init(fanOut: FanOut, refused: NIOLoopBoundBox<HandshakeRefusal?>) {
-        let accepted = NIOLoopBoundBox<(headers: [(String, String)], refusal: AccessPolicy.Refusal?)?>(nil, eventLoop: refused.eventLoop)
+        let accepted = NIOLoopBoundBox<Accepted?>(nil, eventLoop: refused.eventLoop)
         self.fanOut = fanOut
         self.refused = refused
         self.accepted = accepted
@@ -146,7 +153,8 @@ struct TickerWebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader, Sendable {
                     try channel.syncOptions?.setOption(
                         .socketOption(.so_sndbuf), value: SocketOptionValue(fanOut.configuration.socketSendBufferBytes))
                     let lane = fanOut.lane(for: channel.eventLoop)
-                    try sync.addHandler(ClientConnection(fanOut: fanOut, lane: lane, refusal: accepted.value?.refusal))
+                    try sync.addHandler(
+                        ClientConnection(fanOut: fanOut, lane: lane, refusal: accepted.value?.refusal, compression: accepted.value?.compression))
                     return .webSocket
                 }
             })
@@ -159,12 +167,12 @@ struct TickerWebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader, Sendable {
             method: upgradeRequest.method.rawValue, majorVersion: upgradeRequest.version.major,
             minorVersion: upgradeRequest.version.minor, target: upgradeRequest.uri,
             headers: upgradeRequest.headers.map { (name: $0.name, value: $0.value) })
-        switch HandshakePolicy.decide(request, access: fanOut.configuration.access) {
+        switch HandshakePolicy.decide(request, access: fanOut.configuration.access, compression: fanOut.configuration.compression) {
         case .refuse(let refusal):
             refused.value = refusal
             return channel.eventLoop.makeFailedFuture(NIOWebSocketUpgradeError.unsupportedWebSocketTarget)
-        case .accept(let headers, let refusal):
-            accepted.value = (headers, refusal)
+        case .accept(let headers, let refusal, let compression):
+            accepted.value = Accepted(headers: headers, refusal: refusal, compression: compression)
             return inner.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
         }
     }

@@ -9,6 +9,7 @@ import TickerCore
 /// - `Sec-WebSocket-Key` must be the base64 of 16 bytes (§4.1): otherwise 400.
 /// - `ticker.v1` is echoed when offered; no subprotocol at all is accepted too; offering only other subprotocols is a
 ///   400 (neither side would understand the other).
+/// - `permessage-deflate` is agreed when offered (``PerMessageDeflate``), unless `--compression off`.
 /// - The access policy (Origin, token) does not refuse the handshake: a browser cannot read a refused handshake's
 ///   status, so such a client gets its 101 and then a close frame with 4403 or 4401 and the reason.
 enum HandshakePolicy {
@@ -34,12 +35,13 @@ enum HandshakePolicy {
     }
 
     enum Decision {
-        /// Upgrade, adding `headers` to the 101; `refusal` closes the connection right after it.
-        case accept(headers: [(String, String)], refusal: AccessPolicy.Refusal?)
+        /// Upgrade, adding `headers` to the 101; `refusal` closes the connection right after it; `compression` is the
+        /// `permessage-deflate` agreed, if any.
+        case accept(headers: [(String, String)], refusal: AccessPolicy.Refusal?, compression: PerMessageDeflate.Agreement?)
         case refuse(HandshakeRefusal)
     }
 
-    static func decide(_ request: Request, access: AccessPolicy) -> Decision {
+    static func decide(_ request: Request, access: AccessPolicy, compression: Bool) -> Decision {
         let route = String(request.target.prefix(while: { $0 != "?" }))
         guard route == TickerProtocol.path else {
             return .refuse(.badRequest("WebSocket upgrades are served at \(TickerProtocol.path), not \(route)"))
@@ -65,9 +67,13 @@ enum HandshakePolicy {
             }
             headers.append(("Sec-WebSocket-Protocol", TickerProtocol.name))
         }
+        // permessage-deflate when offered (and not switched off): the first acceptable offer, answered with no context
+        // takeover either way; an offer the server cannot honour is declined and the connection is plain.
+        let agreement = compression ? PerMessageDeflate.negotiate(request.values("Sec-WebSocket-Extensions")) : nil
+        if let agreement { headers.append(("Sec-WebSocket-Extensions", agreement.responseHeader)) }
         let refusal = access.check(
             origin: request.values("Origin").first, authorization: request.values("Authorization").first, target: request.target)
-        return .accept(headers: headers, refusal: refusal)
+        return .accept(headers: headers, refusal: refusal, compression: agreement)
     }
 }
 

@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+import TickerCompression
 import TickerCore
 
 /// One event loop's share of the WebSocket fan-out: the loop's connections, the ticks and messages waiting to be
@@ -36,19 +37,30 @@ final class LoopLane: @unchecked Sendable {
             /// Its quotes, for folding it into a conflated frame.
             var quotes: [Quote]
             var members: [ClientConnection]
+            /// The same frame compressed once (`permessage-deflate`, RSV1 set), for the members that negotiated it: one
+            /// variant per compressor window size asked for.
+            var compressed: [(wire: [UInt8], members: [ClientConnection])] = []
         }
     }
 
-    /// Frames and bytes written, and ticks conflated, by this loop.
+    /// Frames and bytes written (compressed ones among them), and ticks conflated, by this loop.
     struct Tally: Sendable {
         var framesSent = 0
         var bytesSent = 0
+        var compressedFrames = 0
         var conflatedTicks = 0
 
         static func + (lhs: Tally, rhs: Tally) -> Tally {
             Tally(
                 framesSent: lhs.framesSent + rhs.framesSent, bytesSent: lhs.bytesSent + rhs.bytesSent,
-                conflatedTicks: lhs.conflatedTicks + rhs.conflatedTicks)
+                compressedFrames: lhs.compressedFrames + rhs.compressedFrames, conflatedTicks: lhs.conflatedTicks + rhs.conflatedTicks)
+        }
+
+        /// Counts one frame written.
+        mutating func count(_ frame: ByteBuffer) {
+            framesSent += 1
+            bytesSent += frame.readableBytes
+            if WireFrame.isCompressed(frame) { compressedFrames += 1 }
         }
     }
 
@@ -64,6 +76,25 @@ final class LoopLane: @unchecked Sendable {
     var tally = Tally()
     /// The time of the batch being delivered: one clock read per batch, not per frame.
     private(set) var now = ContinuousClock.now
+    /// This loop's compressors (by window size) for what is compressed per connection (messages, conflated frames),
+    /// and its inflater for what clients send compressed: each message is coded on its own (no context takeover), so
+    /// the loop's connections share them and none keeps a zlib stream of its own.
+    private var deflaters: [Int: MessageDeflater] = [:]
+    private var sharedInflater: MessageInflater?
+
+    /// The loop's compressor for `windowBits`.
+    func deflater(windowBits: Int) -> MessageDeflater? {
+        if let deflater = deflaters[windowBits] { return deflater }
+        let deflater = try? MessageDeflater(windowBits: windowBits)
+        deflaters[windowBits] = deflater
+        return deflater
+    }
+
+    /// The loop's inflater.
+    var inflater: MessageInflater? {
+        if sharedInflater == nil { sharedInflater = try? MessageInflater() }
+        return sharedInflater
+    }
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -107,21 +138,26 @@ final class LoopLane: @unchecked Sendable {
                     action()
                 case .tick(let delivery):
                     for frame in delivery.frames {
-                        // This loop's own copy: its reference count is only ever touched by this loop.
-                        let buffer = ByteBuffer(bytes: frame.wire)
-                        var written = 0
-                        for connection in frame.members {
-                            // One tick waiting: straight to the socket. Several: queue them all, drain once below.
-                            switch connection.deliver(
-                                buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, direct: ticks == 1, now: now)
-                            {
-                            case .written: written += 1
-                            case .queued: touched[ObjectIdentifier(connection)] = connection
-                            case .dropped: break
+                        for (wire, members, compressed) in [(frame.wire, frame.members, false)]
+                            + frame.compressed.map({ ($0.wire, $0.members, true) })
+                        {
+                            // This loop's own copy: its reference count is only ever touched by this loop.
+                            let buffer = ByteBuffer(bytes: wire)
+                            var written = 0
+                            for connection in members {
+                                // One tick waiting: straight to the socket. Several: queue them all, drain once below.
+                                switch connection.deliver(
+                                    buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, direct: ticks == 1, now: now)
+                                {
+                                case .written: written += 1
+                                case .queued: touched[ObjectIdentifier(connection)] = connection
+                                case .dropped: break
+                                }
                             }
+                            tally.framesSent += written
+                            tally.bytesSent += written * buffer.readableBytes
+                            if compressed { tally.compressedFrames += written }
                         }
-                        tally.framesSent += written
-                        tally.bytesSent += written * buffer.readableBytes
                     }
                 }
             }

@@ -24,6 +24,8 @@ final class ServerMetrics: Sendable {
     private let connectionsOpened: Prometheus.Counter
     private let framesSent: Prometheus.Counter
     private let bytesSent: Prometheus.Counter
+    private let compressedFrames: Prometheus.Counter
+    private let compressions: Prometheus.Counter
     private let conflatedTicks: Prometheus.Counter
     private let feedTicks: Prometheus.Counter
     private let behindGauge: Prometheus.Gauge
@@ -44,6 +46,13 @@ final class ServerMetrics: Sendable {
         connectionsOpened = registry.makeCounter(descriptor: Self.named("ticker_ws_connections_opened_total", "WebSocket clients accepted"))
         framesSent = registry.makeCounter(descriptor: Self.named("ticker_ws_frames_sent_total", "WebSocket data frames written to clients"))
         bytesSent = registry.makeCounter(descriptor: Self.named("ticker_ws_bytes_sent_total", "bytes of those frames, headers included"))
+        compressedFrames = registry.makeCounter(
+            descriptor: Self.named("ticker_ws_compressed_frames_total", "of those frames, the ones sent compressed (permessage-deflate)"))
+        compressions = registry.makeCounter(
+            descriptor: Self.named(
+                "ticker_ws_compressions_total",
+                "messages the server compressed: each distinct tick frame once, shared by every client that agreed, and each per-connection message"
+            ))
         conflatedTicks = registry.makeCounter(
             descriptor: Self.named("ticker_ws_conflated_ticks_total", "ticks folded into a later frame for a client that fell behind"))
         feedTicks = registry.makeCounter(descriptor: Self.named("ticker_feed_ticks_total", "ticks of the feed applied"))
@@ -86,6 +95,11 @@ final class ServerMetrics: Sendable {
         longPollsGauge.set(Int64(count))
     }
 
+    /// One message compressed (a tick frame for all who share it, or one connection's message).
+    func messageCompressed() {
+        compressions.increment()
+    }
+
     func feedTicked() {
         ticks.add(1, ordering: .relaxed)
         feedTicks.increment()
@@ -97,6 +111,7 @@ final class ServerMetrics: Sendable {
         exported.withLock { exported in
             for (counter, new, old) in [
                 (framesSent, tally.framesSent, \LoopLane.Tally.framesSent), (bytesSent, tally.bytesSent, \.bytesSent),
+                (compressedFrames, tally.compressedFrames, \.compressedFrames),
                 (conflatedTicks, tally.conflatedTicks, \.conflatedTicks),
             ] where new > exported[keyPath: old] {
                 counter.increment(by: Int64(new - exported[keyPath: old]))

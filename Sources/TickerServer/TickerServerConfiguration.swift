@@ -54,6 +54,9 @@ public struct TickerServerConfiguration: Sendable {
     /// A connection that has not sent a whole request head this long after connecting (or after its last response) is
     /// closed: a slowloris cannot hold it.
     public var headerTimeout: Duration = .seconds(10)
+    /// Accept `permessage-deflate` (RFC 7692) from clients that offer it: each distinct tick frame is compressed once
+    /// and shared by every compressing client; off sends every client plain frames.
+    public var compression = true
     /// PEM files for TLS (`wss://` and `https://`); nil serves plain `ws://` and `http://`.
     public var tls: TLSFiles?
 

@@ -5,11 +5,11 @@ import NIOCore
 /// writes those same bytes below NIO's `WebSocketFrameEncoder`, which would otherwise write a header per connection
 /// per frame.
 enum WireFrame {
-    /// The frame's bytes: header, then `payload`.
-    static func textBytes(_ payload: [UInt8]) -> [UInt8] {
+    /// The frame's bytes: header, then `payload`. `compressed` sets RSV1: a `permessage-deflate` payload (RFC 7692 §6).
+    static func textBytes(_ payload: [UInt8], compressed: Bool = false) -> [UInt8] {
         var frame: [UInt8] = []
         frame.reserveCapacity(payload.count + 10)
-        frame.append(0x81)
+        frame.append(compressed ? 0xC1 : 0x81)
         switch payload.count {
         case ..<126:
             frame.append(UInt8(payload.count))
@@ -25,7 +25,15 @@ enum WireFrame {
     }
 
     /// The frame in a buffer.
-    static func text(_ payload: [UInt8]) -> ByteBuffer {
-        ByteBuffer(bytes: textBytes(payload))
+    static func text(_ payload: [UInt8], compressed: Bool = false) -> ByteBuffer {
+        ByteBuffer(bytes: textBytes(payload, compressed: compressed))
     }
+
+    /// Whether a framed buffer carries a compressed message (RSV1).
+    static func isCompressed(_ frame: ByteBuffer) -> Bool {
+        (frame.getInteger(at: frame.readerIndex, as: UInt8.self) ?? 0) & 0x40 != 0
+    }
+
+    /// Payloads smaller than this are sent plain even to compressing clients: deflate cannot gain much on them.
+    static let compressionThreshold = 256
 }

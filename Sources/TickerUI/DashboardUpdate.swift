@@ -63,10 +63,14 @@ public enum DashboardUpdate {
             model.handshake = handshake
             model.stats.recordOpen()
             model.status = nil
-            log(.open, "open: protocol \(negotiated ?? "(none)")")
-        case .message(let message, let receivedAt, let bytes):
+            // The extension the 101 agreed to (its parameters are in the handshake pane).
+            let extensions = handshake.responseHeader("Sec-WebSocket-Extensions").map {
+                ", extension " + ($0.split(separator: ";").first.map(String.init) ?? $0)
+            }
+            log(.open, "open: protocol \(negotiated ?? "(none)")" + (extensions ?? ""))
+        case .message(let message, let receivedAt, let bytes, let wireBytes):
             model.market.apply(message, receivedAt: receivedAt)
-            model.stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes)
+            model.stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes, wireBytes: wireBytes)
             switch message {
             case .quotes(_, _, _, let conflated):
                 model.quotesMessages += 1

@@ -62,16 +62,18 @@ public enum DashboardView {
         }
 
         let stats = model.stats
-        var parts: [(String, CellStyle)] = [
+        var parts: [(String, CellStyle)] = [(String, CellStyle)?]([
             ("\(stats.messagesPerSecond(now: model.now)) msg/s", .plain),
             ("latency p50 \(stats.latency(percentile: 0.5).map { Formatting.duration(microseconds: $0) } ?? "–")", .plain),
             ("p99 \(stats.latency(percentile: 0.99).map { Formatting.duration(microseconds: $0) } ?? "–")", .plain),
             ("seq \(stats.lastSeq)", .plain),
             ("conflated \(stats.conflatedTicks)", stats.conflatedTicks > 0 ? CellStyle(.warning) : .plain),
             ("buffered \(Formatting.bytes(model.bufferedAmount))", .plain),
+            // permessage-deflate: how much smaller the messages were on the wire.
+            stats.compressionRatio.map { ("deflate \(String(format1: $0))×", CellStyle.plain) },
             ("reconnects \(stats.reconnects)", stats.reconnects > 0 ? CellStyle(.warning) : .plain),
             ("sort: \(model.sort.rawValue)", CellStyle(.dim)),
-        ]
+        ]).compactMap { $0 }
         if let view = model.viewMicroseconds {
             parts.append(("view \(Formatting.duration(microseconds: Int64(view)))/frame", CellStyle(.dim)))
         }
@@ -207,16 +209,40 @@ public enum DashboardView {
             grid.fill(x: rect.x, y: y, width: rect.width, height: 1, character: "─", style: CellStyle(.dim))
             grid.put(" \(pane.title) ", x: rect.x + 2, y: y, style: CellStyle(.title, bold: true), maxWidth: rect.width - 4)
             // Events scroll (newest at the bottom); the handshake reads from the top.
+            // Header lines wrap (an extension's parameters run long); event lines are cut at the edge.
             let body = max(0, height - 1)
-            let shown = pane.title.hasPrefix("Events") ? Array(pane.lines.suffix(body)) : Array(pane.lines.prefix(body))
+            let isEvents = pane.title.hasPrefix("Events")
             let columnWidth = pane.right.isEmpty ? rect.width - 2 : rect.width / 2 - 2
+            let left = isEvents ? pane.lines : wrapped(pane.lines, width: columnWidth)
+            let shown = isEvents ? Array(left.suffix(body)) : Array(left.prefix(body))
             for (offset, line) in shown.enumerated() {
                 grid.put(line.0, x: rect.x + 1, y: y + 1 + offset, style: line.1, maxWidth: columnWidth)
             }
-            for (offset, line) in pane.right.prefix(body).enumerated() {
+            for (offset, line) in wrapped(pane.right, width: columnWidth).prefix(body).enumerated() {
                 grid.put(line.0, x: rect.x + rect.width / 2, y: y + 1 + offset, style: line.1, maxWidth: columnWidth)
             }
             y += height
+        }
+    }
+
+    /// Lines longer than `width` continue on indented lines below, broken after a space where there is one.
+    private static func wrapped(_ lines: [(String, CellStyle)], width: Int) -> [(String, CellStyle)] {
+        let indent = "    "
+        guard width > 2 * indent.count else { return lines }
+        return lines.flatMap { text, style -> [(String, CellStyle)] in
+            var result: [(String, CellStyle)] = []
+            var rest = Substring(text)
+            var room = width
+            while rest.count > room {
+                let piece = rest.prefix(room)
+                let cut = piece.lastIndex(of: " ").map { piece.distance(from: piece.startIndex, to: $0) + 1 } ?? room
+                let length = cut > room / 2 ? cut : room
+                result.append(((result.isEmpty ? "" : indent) + rest.prefix(length), style))
+                rest = rest.dropFirst(length)
+                room = width - indent.count
+            }
+            result.append(((result.isEmpty ? "" : indent) + rest, style))
+            return result
         }
     }
 

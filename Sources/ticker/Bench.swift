@@ -28,6 +28,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Symbols of the server it starts.") var symbolCount = 50
     @Option(help: "Activity of the server it starts (1 = every symbol every tick).") var activity = 1.0
     @Option(help: "A name for this run in the report.") var label: String?
+    @Option(help: "Offer permessage-deflate (on) or not (off), to compare bytes on the wire and server CPU.")
+    var compression: OnOff = .on
     @Option(help: "Output: table or json.") var format: ReportFormat = .table
 
     func validate() throws {
@@ -69,6 +71,7 @@ struct Bench: AsyncParsableCommand {
         options.subscribe = idle ? nil : #"{"type":"subscribe","symbols":["*"]}"#
         options.serverPid = server?.pid ?? serverPid
         options.threads = threads
+        options.compression = compression.isOn
         options.label = label ?? (url == nil ? "ticker" : target.description)
         let line = ProgressLine()
         let result: Result<BenchReport, any Error>

@@ -39,11 +39,24 @@ enum BenchTable {
                 ("delivery ratio", String(format: "%.4f frames, %.4f quotes", report.deliveryRatio, report.quoteDeliveryRatio)),
                 ("conflation", "\(report.conflatedTicks) ticks conflated, \(report.seqGaps) seq gaps, \(report.seqErrors) seq errors"),
                 ("latency", ms(report.latencyMs) + " (\(report.latencySamples) frames)"),
+                ("compression", compression(report)),
+                (
+                    "bytes on the wire",
+                    String(
+                        format: "%.1f B/quote (%.1f B/quote as JSON), %.1f KB/s per client", report.wireBytesPerQuote,
+                        report.messageBytesPerQuote, report.wireBytesPerSecondPerClient / 1000)
+                ),
             ]
         }
         rows += [
             ("disconnects", "\(report.disconnects)"),
-            ("server CPU", optional(report.serverCpuPercent, "%.1f %% of a core")),
+            (
+                "server CPU",
+                optional(report.serverCpuPercent, "%.1f %% of a core")
+                    + (report.serverCpuPercent.flatMap { cpu in
+                        report.framesPerSecond > 0 ? String(format: ", %.2f µs per frame delivered", cpu / 100 * 1e6 / report.framesPerSecond) : nil
+                    } ?? "")
+            ),
             (
                 "server memory",
                 optional(report.serverRssMiB, "%.1f MiB resident")
@@ -61,8 +74,20 @@ enum BenchTable {
                     + " of \(ProcessInfo.processInfo.activeProcessorCount * 100) % (\(ProcessInfo.processInfo.activeProcessorCount) cores)"
             ),
         ]
+        if report.protocolErrors > 0 { rows.append(("protocol errors", "\(report.protocolErrors) (connections failed with 1002/1007)")) }
         let width = rows.map(\.0.count).max() ?? 0
         return "ticker bench (simulated data)\n"
             + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+
+    /// `permessage-deflate on 1000 of 1000 connections, 100.0 % of frames compressed, 4.1× fewer bytes`.
+    private static func compression(_ report: BenchReport) -> String {
+        guard report.compressionOffered else { return "off (not offered)" }
+        guard report.compressingConnections > 0 else { return "offered, declined by the server" }
+        let share = report.framesPerSecond > 0 ? Double(report.compressedFrames) / (report.framesPerSecond * report.durationSeconds) : 0
+        let ratio = report.wireBytesPerQuote > 0 ? report.messageBytesPerQuote / report.wireBytesPerQuote : 0
+        return String(
+            format: "permessage-deflate on %d of %d connections, %.1f %% of frames compressed, %.1f× fewer bytes",
+            report.compressingConnections, report.connected, share * 100, ratio)
     }
 }

@@ -45,7 +45,7 @@ struct HeadlessWatch {
                     let now = WallClock.nowMicroseconds()
                     progress.model.withLock { $0 = DashboardUpdate.update($0, .client(event, now: now)).0 }
                     if format == .jsonl { for line in JSONLines.lines(for: event, now: now) { writeLine(line) } }
-                    if case .message(.quotes(_, _, let quotes, _), _, _) = event {
+                    if case .message(.quotes(_, _, let quotes, _), _, _, _) = event {
                         let total = progress.updates.add(quotes.count, ordering: .relaxed).newValue
                         if let count, total >= count { client.close() }
                     }

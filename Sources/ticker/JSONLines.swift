@@ -29,6 +29,8 @@ enum JSONLines {
                     if let negotiated { $0.string(negotiated) } else { $0.null() }
                     $0.key("status")
                     $0.string(handshake.response.first ?? "")
+                    $0.key("extensions")
+                    if let extensions = handshake.responseHeader("Sec-WebSocket-Extensions") { $0.string(extensions) } else { $0.null() }
                 }
             ]
         case .error(let description):
@@ -57,7 +59,7 @@ enum JSONLines {
                     $0.integer(delay.milliseconds)
                 }
             ]
-        case .message(let message, let receivedAt, _):
+        case .message(let message, let receivedAt, _, _):
             switch message {
             case .quotes(let seq, let ts, let quotes, let conflated):
                 return quotes.map { quote in

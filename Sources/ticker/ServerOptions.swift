@@ -78,6 +78,8 @@ struct ServerOptions: ParsableArguments {
     var headerTimeoutMs = 10_000
     @Option(help: "Kernel send buffer per WebSocket in bytes (SO_SNDBUF): bounds a stalled client's backlog before conflation.")
     var socketSendBuffer = 256 * 1024
+    @Option(help: "Accept permessage-deflate from clients that offer it: each tick frame compressed once for all of them.")
+    var compression: OnOff = .on
     @Option(help: "Event-loop threads for the sockets (default: one per core).") var threads: Int?
 
     func validate() throws {
@@ -136,6 +138,7 @@ struct ServerOptions: ParsableArguments {
         configuration.pollLimits = .init(defaultTimeoutMs: longPollTimeoutMs, maxTimeoutMs: longPollMaxTimeoutMs)
         configuration.maxConcurrentLongPolls = maxLongPolls
         configuration.eventLoopThreads = threads
+        configuration.compression = compression.isOn
         configuration.socketSendBufferBytes = socketSendBuffer
         configuration.maxHeaderBytes = maxHeaderBytes
         configuration.headerTimeout = .milliseconds(headerTimeoutMs)

@@ -27,6 +27,8 @@ struct FeedOptions: ParsableArguments {
     @Option(help: "The server's token, sent as a bearer header; also TICKER_TOKEN.") var token: String?
     @Option(help: "For wss:// URLs: a PEM file of the certificate authority (or self-signed certificate) to trust.")
     var tlsCA: String?
+    @Option(help: "Offer permessage-deflate (on: the server's frames come compressed; off to compare).")
+    var compression: OnOff = .on
 
     var symbolList: [String] {
         symbols.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
@@ -48,6 +50,7 @@ struct FeedOptions: ParsableArguments {
 
     func clientConfiguration() throws -> FeedClient.Configuration {
         var configuration = FeedClient.Configuration(url: try WebSocketURL(url), symbols: symbolList)
+        configuration.compression = compression.isOn
         if let token = token ?? ProcessInfo.processInfo.environment["TICKER_TOKEN"] {
             configuration.headers = [("Authorization", "Bearer \(token)")]
         }

@@ -15,6 +15,9 @@ extension ExternalProcesses {
             var latencyMs: Percentiles
             var serverPid: Int32?
             var serverCpuPercent, serverRssMiB, serverRssPerConnectionKiB: Double?
+            var compressionOffered: Bool
+            var compressingConnections, compressedFrames, protocolErrors: Int
+            var wireBytesPerQuote, messageBytesPerQuote, wireBytesPerSecondPerClient: Double
         }
 
         @Test("the scan reads seq, ts, the quote count and conflated from ticker's frames, and other key orders by decoding")
@@ -47,6 +50,25 @@ extension ExternalProcesses {
             #expect(report.ticksPerSecond > 10 && report.framesPerSecond > 300)
             #expect(report.latencySamples > 0 && report.latencyMs.p50 > 0 && report.latencyMs.max >= report.latencyMs.p99)
             #expect(report.serverPid != nil && (report.serverCpuPercent ?? 0) > 0 && (report.serverRssMiB ?? 0) > 0)
+            // permessage-deflate by default: every connection agreed, the frames came compressed, 3× fewer bytes or better.
+            #expect(report.compressionOffered && report.compressingConnections == 30 && report.protocolErrors == 0)
+            #expect(Double(report.compressedFrames) >= report.framesPerSecond, "\(report.compressedFrames) compressed frames")
+            #expect(report.wireBytesPerQuote * 3 <= report.messageBytesPerQuote, "\(report.wireBytesPerQuote) B/quote on the wire")
+        }
+
+        @Test("--compression off: plain frames, and the bytes on the wire are the JSON's plus the frame headers")
+        func withoutCompression() async throws {
+            let run = try await BinaryRun.ticker([
+                "bench", "--clients", "10", "--warmup", "0.5", "--duration", "1", "--tick-ms", "50", "--compression", "off", "--format", "json",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8))
+            #expect(!report.compressionOffered && report.compressingConnections == 0 && report.compressedFrames == 0)
+            #expect(report.deliveryRatio == 1)
+            // 50 quotes a frame: the 4-byte header is under a byte per quote.
+            let overhead = report.wireBytesPerQuote - report.messageBytesPerQuote
+            #expect(overhead > 0 && overhead < 1, "\(overhead) B/quote of framing")
+            #expect(run.stdout.contains(#""wireBytesPerSecondPerClient""#))
         }
 
         @Test("--url and --idle against a running server: connections without subscribing, memory per connection")

@@ -32,7 +32,9 @@ extension ExternalProcesses {
             }
         }
 
-        @Test("in a real browser the table fills with quotes, the status reads OPEN with ticker.v1, and a click unsubscribes")
+        @Test(
+            "in a real browser the table fills with quotes, the status reads OPEN with ticker.v1 and permessage-deflate, and a click unsubscribes"
+        )
         func liveInChromium() async throws {
             try await TestServer.with { server, _ in
                 let browser = try await HeadlessChromium.open("\(server.http)/")
@@ -40,6 +42,13 @@ extension ExternalProcesses {
                 let page = HeadlessChromium.dashboardState
                 let filled = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
                 #expect(filled.protocol == "ticker.v1")
+                // The browser offers permessage-deflate; the server agrees, and the frames the page decoded came compressed.
+                #expect(filled.extensions.hasPrefix("permessage-deflate") && filled.extensions.contains("server_no_context_takeover"))
+                #expect(filled.events.contains(#"extensions "permessage-deflate"#))
+                let compressed = try await server.get("/metrics").body.split(separator: "\n").first {
+                    $0.hasPrefix("ticker_ws_compressed_frames_total ")
+                }
+                #expect((compressed?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 0, "\(compressed ?? "no metric")")
                 #expect(filled.aapl.range(of: #"^[▲▼ ]*\d+\.\d\d$"#, options: .regularExpression) != nil, "a price: \(filled.aapl)")
                 #expect(filled.events.contains(#"open: protocol "ticker.v1""#))
                 // Clicking a row unsubscribes it: the server answers with the smaller set and the row goes.
@@ -54,6 +63,23 @@ extension ExternalProcesses {
                 #expect(again.events.contains("send: subscribe AAPL"))
                 #expect(again.events.contains("message: subscribed, \(filled.rows) symbol(s)"))
                 #expect(again.events.contains("message: snapshot, 1 quote(s)"))
+            }
+        }
+
+        @Test("with --compression off the browser's offer is declined: no extension, plain frames, the table still fills")
+        func compressionOff() async throws {
+            try await TestServer.with({ $0.compression = false }) { server, _ in
+                let browser = try await HeadlessChromium.open("\(server.http)/")
+                defer { browser.close() }
+                let filled = try await browser.waitFor(HeadlessChromium.dashboardState, "the page to open and fill") {
+                    $0.state == "OPEN" && $0.rows >= 50
+                }
+                #expect(filled.extensions == "—")
+                #expect(filled.events.contains(#"extensions "(none)""#))
+                let compressed = try await server.get("/metrics").body.split(separator: "\n").first {
+                    $0.hasPrefix("ticker_ws_compressed_frames_total ")
+                }
+                #expect(compressed == "ticker_ws_compressed_frames_total 0", "\(compressed ?? "no metric")")
             }
         }
 
@@ -81,6 +107,7 @@ final class HeadlessChromium {
     static let dashboardState = """
         JSON.stringify({state: document.getElementById("ready-state").textContent,
           protocol: document.getElementById("protocol").textContent,
+          extensions: document.getElementById("extensions").textContent,
           rows: document.querySelectorAll("tbody tr").length,
           aapl: document.querySelector('tr[data-symbol="AAPL"] td.last')?.textContent ?? "",
           events: [...document.querySelectorAll("#events li")].map(e => e.textContent).join("\\n")})
@@ -89,6 +116,7 @@ final class HeadlessChromium {
     struct PageState: Decodable {
         var state: String
         var `protocol`: String
+        var extensions: String
         var rows: Int
         var aapl: String
         var events: String
@@ -184,7 +212,7 @@ final class HeadlessChromium {
         while true {
             guard ContinuousClock.now < deadline else { throw TestFailure("Chromium did not answer \(expression.prefix(60)) within 20 s") }
             guard let event = await events.next() else { throw TestFailure("the DevTools connection ended") }
-            guard case .text(let text) = event, let reply = try? JSONDecoder().decode(Reply.self, from: Data(text.utf8)),
+            guard case .text(let text, _) = event, let reply = try? JSONDecoder().decode(Reply.self, from: Data(text.utf8)),
                 reply.id == nextID
             else { continue }
             return reply.result?.result.value ?? ""

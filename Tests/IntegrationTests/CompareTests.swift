@@ -117,7 +117,9 @@ extension ExternalProcesses {
             }
         }
 
-        @Test("on a live feed the WebSocket misses nothing, SSE and long polling nearly nothing, slow short polling most changes")
+        @Test(
+            "on a live feed the WebSocket misses nothing (compressed or not, and compressed it costs fewer bytes), SSE and long polling nearly nothing, slow short polling most changes"
+        )
         func liveComparison() async throws {
             try await TestServer.with({
                 $0.activity = 1
@@ -137,6 +139,11 @@ extension ExternalProcesses {
                 // A client that keeps up is sent every tick: nothing missed, one frame per tick, nothing sent up.
                 #expect(websocket.updatesMissed == 0)
                 #expect(websocket.requests >= ticks - 1 && websocket.bytesUp == 0, "\(websocket.requests) frames for \(ticks) ticks")
+                // The same frames through permessage-deflate: nothing missed, and (two quotes a frame, compressed on their
+                // own) at least a third fewer bytes down.
+                let compressed = try #require(byStyle["websocket (compressed)"])
+                #expect(compressed.updatesMissed == 0 && compressed.requests >= ticks - 1)
+                #expect(compressed.bytesDown * 3 < websocket.bytesDown * 2, "\(compressed.bytesDown) B compressed, \(websocket.bytesDown) B plain")
                 // SSE and long polling carry the latest state of what changed since the client's last event or answer: a
                 // symbol changed twice in between shows only the later change. On loopback that is rare.
                 for style in [events, longPolling] {
@@ -150,11 +157,11 @@ extension ExternalProcesses {
             }
         }
 
-        @Test("ticker compare as a command: the four styles' table for a short run, exit 0")
+        @Test("ticker compare as a command: the styles' table (WebSocket plain and compressed) for a short run, exit 0")
         func command() async throws {
             let run = try await BinaryRun.ticker(["compare", "--duration", "2", "--poll-interval", "250", "--tick-ms", "50"], timeout: .seconds(60))
             #expect(run.status == 0, "\(run.stderr)")
-            for style in ["short polling 250 ms", "long polling", "server-sent events", "websocket"] {
+            for style in ["short polling 250 ms", "long polling", "server-sent events", "websocket", "websocket (compressed)"] {
                 #expect(run.stdout.contains(style), "\(style) row: \(run.stdout)")
             }
             #expect(run.stdout.contains("simulated data") && run.stdout.contains("missed"))

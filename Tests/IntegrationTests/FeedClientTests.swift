@@ -45,7 +45,7 @@ func withRunningClient(_ client: FeedClient, timeout: Duration = .seconds(30), _
 
 extension ClientEvent {
     var isQuotes: Bool {
-        if case .message(.quotes, _, _) = self { return true }
+        if case .message(.quotes, _, _, _) = self { return true }
         return false
     }
     var isOpen: Bool {
@@ -70,9 +70,9 @@ struct FeedClientTests {
                 var stats = ConnectionStats()
                 var quotes = 0
                 while quotes < 10 {
-                    guard case .message(let message, let receivedAt, let bytes) = try await events.next() else { continue }
+                    guard case .message(let message, let receivedAt, let bytes, let wireBytes) = try await events.next() else { continue }
                     market.apply(message, receivedAt: receivedAt)
-                    stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes)
+                    stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes, wireBytes: wireBytes)
                     if case .quotes = message {
                         #expect(market.rows.count == 2, "quotes arrive after the snapshot")
                         quotes += 1
@@ -135,7 +135,7 @@ struct FeedClientTests {
             var sawSubscribed = false
             var sawSnapshot = false
             while true {
-                guard case .message(let message, _, _) = try await events.next() else { continue }
+                guard case .message(let message, _, _, _) = try await events.next() else { continue }
                 if case .subscribed(let symbols) = message {
                     #expect(symbols == ["NVDA"])
                     sawSubscribed = true
@@ -182,7 +182,7 @@ struct FeedClientTests {
                 while true {
                     switch try await events.next() {
                     case .error(let description): errors.append(description)
-                    case .message(.heartbeat(let seq, _), _, _): heartbeats.append(seq)
+                    case .message(.heartbeat(let seq, _), _, _, _): heartbeats.append(seq)
                     case .close(let code, let reason, _):
                         #expect(code == 1008 && reason == "enough")
                         #expect(errors.count == 4, "\(errors)")

@@ -10,6 +10,7 @@ struct HeadlessWatchTests {
     struct Record: Decodable {
         var event: String
         var `protocol`: String?
+        var extensions: String?
         var code: Int?
         var seq: UInt64?
         var latencyUs: Int64?
@@ -51,6 +52,32 @@ struct HeadlessWatchTests {
             #expect(last.contains("CLOSED") && last.contains("protocol ticker.v1"), "at exit, after the closing handshake")
             #expect(last.contains(" AAPL ") && last.contains(" NVDA ") && last.contains("LAST") && last.contains("CHG%"))
             #expect(!last.contains("\u{1B}"), "plain text, no escape sequences")
+        }
+    }
+
+    @Test("watch offers permessage-deflate: the open record names it, the header shows the ratio; --compression off does not")
+    func compression() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            let url = "ws://127.0.0.1:\(server.port)/ws"
+            let jsonl = try await BinaryRun.ticker(
+                ["watch", "--headless", "--format", "jsonl", "--url", url, "--count", "100"], timeout: .seconds(30))
+            #expect(jsonl.status == 0, "\(jsonl.stderr)")
+            let open = try jsonl.stdout.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
+                .first { $0.event == "open" }
+            #expect(open?.extensions == "permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+
+            let table = try await BinaryRun.ticker(
+                ["watch", "--headless", "--url", url, "--duration", "1.5", "--interval", "10"], timeout: .seconds(30))
+            #expect(table.status == 0, "\(table.stderr)")
+            let ratio = try #require(table.stdout.firstMatch(of: /deflate (\d+\.\d)×/), "the header shows the ratio: \(table.stdout)")
+            #expect((Double(ratio.1) ?? 0) >= 3, "all 60 symbols a tick compress at least 3×: \(ratio.0)")
+
+            let off = try await BinaryRun.ticker(
+                ["watch", "--headless", "--format", "jsonl", "--url", url, "--count", "10", "--compression", "off"], timeout: .seconds(30))
+            #expect(off.status == 0, "\(off.stderr)")
+            let plainOpen = try off.stdout.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
+                .first { $0.event == "open" }
+            #expect(plainOpen != nil && plainOpen?.extensions == nil)
         }
     }
 

@@ -8,11 +8,13 @@ import TickerServer
 
 @Suite("Shutdown and the ticker binary", .timeLimit(.minutes(2)))
 struct LifecycleTests {
-    @Test("graceful shutdown closes every client with 1001 and finishes within 2 s")
+    /// The close timeout is long here so that a server waiting it out, instead of ending once every client has
+    /// answered its close, is told apart from a slow test machine. (The binary's 2 s with the defaults is the next test.)
+    @Test("graceful shutdown closes every client with 1001 and ends once they have answered, not at the close timeout")
     func gracefulShutdown() async throws {
         let clock = ContinuousClock()
         var shutdownStarted: ContinuousClock.Instant?
-        try await TestServer.with { server, group in
+        try await TestServer.with({ $0.closeTimeout = .seconds(20) }) { server, group in
             let first = try await server.connect()
             let second = try await server.connect()
             _ = try await first.next()
@@ -28,7 +30,7 @@ struct LifecycleTests {
             }
         }
         let elapsed = clock.now - (shutdownStarted ?? clock.now)
-        #expect(elapsed < .seconds(2), "shutdown took \(elapsed)")
+        #expect(elapsed < .seconds(10), "shutdown took \(elapsed)")
     }
 
     @Test(

@@ -25,7 +25,7 @@ struct MetricsTests {
         for name in [
             "ticker_ws_connections", "ticker_ws_connections_opened_total", "ticker_ws_frames_sent_total", "ticker_ws_bytes_sent_total",
             "ticker_ws_conflated_ticks_total", "ticker_ws_connections_behind", "ticker_ws_slow_consumers_closed_total",
-            "ticker_feed_ticks_total", "ticker_long_polls_waiting",
+            "ticker_feed_ticks_total", "ticker_long_polls_waiting", "ticker_ws_compressed_frames_total", "ticker_ws_compressions_total",
         ] {
             #expect(before[name] != nil, "\(name) is missing from a fresh server's /metrics")
         }

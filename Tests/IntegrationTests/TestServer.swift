@@ -129,7 +129,7 @@ final class TestSocket {
     /// The next text message as raw text.
     func nextText() async throws -> String {
         switch await nextEvent() {
-        case .text(let text): return text
+        case .text(let text, _): return text
         case let other: throw TestFailure("expected a text message, got \(other)")
         }
     }

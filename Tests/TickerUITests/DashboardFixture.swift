@@ -32,16 +32,18 @@ enum DashboardFixture {
         send(
             .message(
                 .welcome(symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) }, tickIntervalMs: 100, heartbeatIntervalMs: 5000),
-                receivedAt: start + 3_000, bytes: 3000), at: start + 3_000)
-        send(.message(.subscribed(symbols: subscribed), receivedAt: start + 5_000, bytes: 100), at: start + 5_000)
+                receivedAt: start + 3_000, bytes: 3000, wireBytes: 3000), at: start + 3_000)
+        send(.message(.subscribed(symbols: subscribed), receivedAt: start + 5_000, bytes: 100, wireBytes: 100), at: start + 5_000)
         let snapshot = simulator.quotes.filter { subscribed.contains($0.symbol) }
-        send(.message(.snapshot(seq: 0, ts: start, quotes: snapshot), receivedAt: start + 6_000, bytes: 2000), at: start + 6_000)
+        send(.message(.snapshot(seq: 0, ts: start, quotes: snapshot), receivedAt: start + 6_000, bytes: 2000, wireBytes: 2000), at: start + 6_000)
         for tick in 1...ticks {
             let ts = start + Int64(tick) * 100_000
             let step = simulator.step(timestamp: ts)
             let quotes = step.quotes.filter { subscribed.contains($0.symbol) }
             let receivedAt = ts + 1_000 + Int64(tick % 4) * 250
-            send(.message(.quotes(seq: step.seq, ts: ts, quotes: quotes, conflated: nil), receivedAt: receivedAt, bytes: 1500), at: receivedAt)
+            send(
+                .message(.quotes(seq: step.seq, ts: ts, quotes: quotes, conflated: nil), receivedAt: receivedAt, bytes: 1500, wireBytes: 1500),
+                at: receivedAt)
         }
         return model
     }

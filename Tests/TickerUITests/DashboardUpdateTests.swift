@@ -62,7 +62,9 @@ struct DashboardUpdateTests {
         moved.price = aapl.price + Hundredths(raw: 500)
         let later = DashboardUpdate.update(
             paused,
-            .client(.message(.quotes(seq: 99, ts: paused.now, quotes: [moved], conflated: nil), receivedAt: paused.now, bytes: 1), now: paused.now)
+            .client(
+                .message(.quotes(seq: 99, ts: paused.now, quotes: [moved], conflated: nil), receivedAt: paused.now, bytes: 1, wireBytes: 1),
+                now: paused.now)
         ).0
         #expect(later.shownMarket.rows["AAPL"]?.quote == aapl)
         #expect(later.market.rows["AAPL"]?.quote == moved)
@@ -113,11 +115,15 @@ struct ClientStateTests {
         #expect(stats.reconnects == 1)
         for index in 1...100 {
             let message = ServerMessage.quotes(seq: UInt64(index), ts: 0, quotes: [], conflated: index == 50 ? 3 : nil)
-            stats.recordMessage(message, receivedAt: Int64(index) * 1_000, bytes: 10)
+            stats.recordMessage(message, receivedAt: Int64(index) * 1_000, bytes: 10, wireBytes: 10)
         }
+        #expect(stats.compressionRatio == nil, "nothing came compressed")
         #expect(stats.latency(percentile: 0.5) == 50_000)
         #expect(stats.latency(percentile: 0.99) == 99_000)
         #expect(stats.lastSeq == 100 && stats.conflatedTicks == 3)
+        var compressed = ConnectionStats()
+        compressed.recordMessage(.heartbeat(seq: 1, ts: 0), receivedAt: 0, bytes: 8000, wireBytes: 1600)
+        #expect(compressed.compressionRatio == 5)
         #expect(stats.messagesPerSecond(now: 100_000) == 100)
         #expect(stats.messagesPerSecond(now: 1_050_000) == 50)
         #expect(stats.messagesPerSecond(now: 1_100_000) == 0)

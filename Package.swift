@@ -88,6 +88,7 @@ let package = Package(
             name: "TickerClient",
             dependencies: [
                 "TickerCore", "TickerCompression",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -6,6 +6,7 @@
 //   ws.send(...)                      subscribe, unsubscribe and ping messages (JSON text)
 //   ws.close(code, reason)            the "close" button
 //   ws.readyState, ws.bufferedAmount, ws.protocol, ws.extensions   the status bar, refreshed four times a second
+// and one plain HTTP request per new row, GET /api/history, so its trend line starts from the server's recent prices.
 "use strict";
 
 const PROTOCOL = "ticker.v1";
@@ -25,7 +26,7 @@ const socketURL = token ? `${url}?token=${encodeURIComponent(token)}` : url;
 let ws = null;                       // the current WebSocket, or null
 let wanted = ["*"];                  // what to (re)subscribe to on every open
 let names = new Map();               // symbol -> company name, from the welcome message
-let rows = new Map();                // symbol -> { quote, history, tr }
+let rows = new Map();                // symbol -> { quote, history, firstSeq, tr }
 let attempts = 0;                    // reconnection attempts since a connection last served quotes
 let reconnects = 0;                  // opens after the first
 let opened = 0;
@@ -111,12 +112,16 @@ function onMessage(event) {
       keepOnly(new Set(message.symbols));
       logEvent("message", `message: subscribed, ${message.symbols.length} symbol(s)`);
       break;
-    case "snapshot":
+    case "snapshot": {
       attempts = 0;                  // this connection works: back off from scratch next time
       lastSeq = Math.max(lastSeq, message.seq);
+      const fresh = message.quotes.map((quote) => quote.symbol).filter((symbol) => !rows.has(symbol));
       for (const quote of message.quotes) applyQuote(quote, false);
+      for (const symbol of fresh) rows.get(symbol).firstSeq = message.seq;
       logEvent("message", `message: snapshot, ${message.quotes.length} quote(s) at seq ${message.seq}`);
+      if (fresh.length > 0) fillTrends(fresh);
       break;
+    }
     case "quotes":
       // ts is microseconds since the epoch; now - ts is how long the tick took to reach this page.
       latencies.push(now - message.ts / 1000);
@@ -145,7 +150,7 @@ function onMessage(event) {
 function applyQuote(quote, flash) {
   let row = rows.get(quote.symbol);
   if (!row) {
-    row = { quote, history: [], tr: makeRow(quote.symbol) };
+    row = { quote, history: [], firstSeq: lastSeq, tr: makeRow(quote.symbol) };
     rows.set(quote.symbol, row);
   }
   const previous = row.quote.price;
@@ -191,6 +196,30 @@ function renderRow(row, direction) {
 function flash(cell, className) {
   cell.classList.add(className);
   setTimeout(() => cell.classList.remove(className), FLASH_MS);
+}
+
+// New rows' trend lines start from the server's recent history (GET /api/history), not blank: the prices of the
+// changes before the row's snapshot go in front of what was pushed since.
+function fillTrends(symbols) {
+  const query = token ? `&token=${encodeURIComponent(token)}` : "";
+  const requests = symbols.map((symbol) =>
+    fetch(`/api/history?symbol=${encodeURIComponent(symbol)}&points=${HISTORY}${query}`)
+      .then((response) => (response.ok ? response.json() : null))
+      .then((answer) => {
+        const row = rows.get(symbol);
+        if (!answer || !row) return 0;
+        const older = answer.points.filter((point) => point.seq < row.firstSeq).map((point) => point.price);
+        // The snapshot repeats the last change's price when the symbol has not moved since.
+        if (older.length > 0 && older[older.length - 1] === row.history[0]) older.pop();
+        row.history = older.concat(row.history).slice(-HISTORY);
+        renderRow(row, 0);
+        return older.length;
+      })
+      .catch(() => 0));
+  Promise.all(requests).then((counts) => {
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    logEvent("message", `history: ${total} earlier price(s) for ${symbols.length} trend line(s), from GET /api/history`);
+  });
 }
 
 // A small inline SVG of the last prices, scaled between their own low and high, across the whole width.

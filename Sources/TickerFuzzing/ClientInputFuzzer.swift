@@ -3,7 +3,7 @@ import HummingbirdCore
 import TickerCore
 
 /// The fuzz target for everything a client can send: a `ticker.v1` message (`ClientMessage.decode`) and the query of
-/// the polling endpoints (`PollingQuery`). The first byte picks which; the rest is the input. Each property it checks
+/// the polling and history endpoints (`PollingQuery`, `HistoryQuery`). The first byte picks which; the rest is the input. Each property it checks
 /// is a `precondition`, so libFuzzer reports a violated one as a crash, and the regression tests replay the inputs.
 public enum ClientInputFuzzer {
     /// A small universe so that valid symbols are reachable by mutation.
@@ -34,7 +34,8 @@ public enum ClientInputFuzzer {
     }
 
     /// A query string (`a=b&c=d`, percent-encoded), split by Hummingbird's own URI parser exactly as the server's routes
-    /// split a request's, either parses within the limits or names the bad parameter.
+    /// split a request's, either parses within the limits or names the bad parameter: as a polling query and as a
+    /// history query.
     static func parseQuery(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         let uri = URI("/api/quotes/poll?" + text)
@@ -44,6 +45,14 @@ public enum ClientInputFuzzer {
             precondition(query.symbols.allSatisfy { $0 < catalog.count }, "a symbol outside the catalog")
         } catch {
             precondition(!error.parameter.isEmpty && !error.message.isEmpty, "a problem that names nothing for \(text)")
+        }
+        do {
+            let query = try HistoryQuery(
+                parameters: uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }, catalog: catalog, depth: 100)
+            precondition((1...100).contains(query.points), "points \(query.points) outside its bounds")
+            precondition(query.symbol < catalog.count, "a symbol outside the catalog")
+        } catch {
+            precondition(!error.parameter.isEmpty && !error.message.isEmpty, "a history problem that names nothing for \(text)")
         }
     }
 }

@@ -27,6 +27,8 @@ final class FanOut: Service, Sendable {
 
     private struct State {
         var book: QuoteBook
+        /// Each symbol's recent changes, for `GET /api/history`.
+        var history: PriceHistory
         var nextID = 0
         var connections: [Int: Member] = [:]
         /// Connections by subscription set; a connection with no subscriptions is in no group.
@@ -85,7 +87,10 @@ final class FanOut: Service, Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        self.state = Mutex(State(book: QuoteBook(quotes: initialQuotes, ts: WallClock.nowMicroseconds())))
+        self.state = Mutex(
+            State(
+                book: QuoteBook(quotes: initialQuotes, ts: WallClock.nowMicroseconds()),
+                history: PriceHistory(symbolCount: catalog.count, depth: configuration.historyDepth)))
         welcome =
             ServerMessage.welcome(
                 symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
@@ -104,6 +109,7 @@ final class FanOut: Service, Sendable {
         let (answered, lanesToStart) = state.withLock {
             state -> ([(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)], [LoopLane]) in
             state.book.apply(tick)
+            state.history.apply(tick)
             var answered: [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)] = []
             if !state.longPolls.isEmpty, !tick.changed.isEmpty {
                 for (id, poll) in state.longPolls {
@@ -334,6 +340,11 @@ final class FanOut: Service, Sendable {
     /// The current state of `symbols`.
     func currentQuotes(_ symbols: SymbolSet) -> QuoteSnapshot {
         state.withLock { QuoteSnapshot(seq: $0.book.seq, ts: $0.book.ts, quotes: $0.book.quotes(in: symbols)) }
+    }
+
+    /// The last `points` changes of the symbol at catalog position `index`, oldest first, and the feed's seq.
+    func history(of index: Int, last points: Int) -> (seq: UInt64, points: [PriceHistory.Point]) {
+        state.withLock { ($0.book.seq, $0.history.points(of: index, last: points)) }
     }
 
     /// Counts a Server-Sent Events stream against `--max-connections`; false when the server is full.

@@ -33,6 +33,10 @@ struct HTTPRoutes {
             return ServerSentEvents(fanOut: fanOut).response(
                 symbols: query.symbols, lastEventID: request.headers[HTTPField.Name("Last-Event-ID")!])
         }
+        router.get("/api/history") { request, _ in
+            let query = try parseHistory(request)
+            return json(historyBody(query))
+        }
         router.get("/healthz") { _, _ in health() }
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
@@ -47,17 +51,60 @@ struct HTTPRoutes {
         do {
             return try PollingQuery(query: request.uri.queryParameters, catalog: fanOut.catalog, limits: fanOut.configuration.pollLimits)
         } catch {
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.key("error")
-            writer.string("bad_parameter")
-            writer.key("parameter")
-            writer.string(error.parameter)
-            writer.key("message")
-            writer.string(error.message)
-            writer.endObject()
-            throw BadRequest(body: writer.bytes)
+            throw badParameter(error)
         }
+    }
+
+    private func parseHistory(_ request: Request) throws -> HistoryQuery {
+        do {
+            return try HistoryQuery(
+                parameters: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) },
+                catalog: fanOut.catalog, depth: fanOut.configuration.historyDepth)
+        } catch {
+            throw badParameter(error)
+        }
+    }
+
+    /// A 400 naming the bad parameter: `{"error":"bad_parameter","parameter":..,"message":..}`.
+    private func badParameter(_ problem: PollingQuery.Problem) -> BadRequest {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.string("bad_parameter")
+        writer.key("parameter")
+        writer.string(problem.parameter)
+        writer.key("message")
+        writer.string(problem.message)
+        writer.endObject()
+        return BadRequest(body: writer.bytes)
+    }
+
+    /// `{"symbol":"AAPL","seq":N,"points":[{"seq":S,"ts":T,"price":P,"volume":V},...]}`, oldest first.
+    private func historyBody(_ query: HistoryQuery) -> [UInt8] {
+        let (seq, points) = fanOut.history(of: query.symbol, last: query.points)
+        var writer = JSONWriter(capacity: 64 + points.count * 72)
+        writer.beginObject()
+        writer.key("symbol")
+        writer.string(fanOut.catalog.symbols[query.symbol].symbol)
+        writer.key("seq")
+        writer.integer(seq)
+        writer.key("points")
+        writer.beginArray()
+        for point in points {
+            writer.beginObject()
+            writer.key("seq")
+            writer.integer(point.seq)
+            writer.key("ts")
+            writer.integer(point.ts)
+            writer.key("price")
+            writer.number(point.price)
+            writer.key("volume")
+            writer.integer(point.volume)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
     }
 
     /// 503 with `Retry-After`: the server already holds `maxConcurrentLongPolls` long polls.

@@ -38,6 +38,8 @@ public struct TickerServerConfiguration: Sendable {
     public var closeTimeout: Duration = .seconds(1)
     /// Long-poll timeout bounds.
     public var pollLimits = PollingQuery.Limits()
+    /// Changes kept per symbol for `GET /api/history` (and the most `points` it answers).
+    public var historyDepth = 1000
     /// Long polls waiting at once; one more is answered 503 `too_many_long_polls`.
     public var maxConcurrentLongPolls = 1000
     /// Symbols one WebSocket client may be subscribed to (`*` counts every symbol); a `subscribe` that would exceed it

@@ -124,6 +124,8 @@ public final class TerminalScreen: Sendable {
                 case KEY_RESIZE: inputContinuation.yield(.resize(width: Int(cn_cols()), height: Int(cn_lines())))
                 case KEY_UP: inputContinuation.yield(.key(.up))
                 case KEY_DOWN: inputContinuation.yield(.key(.down))
+                case KEY_LEFT: inputContinuation.yield(.key(.left))
+                case KEY_RIGHT: inputContinuation.yield(.key(.right))
                 case KEY_PPAGE: inputContinuation.yield(.key(.pageUp))
                 case KEY_NPAGE: inputContinuation.yield(.key(.pageDown))
                 case KEY_HOME: inputContinuation.yield(.key(.home))

@@ -1,4 +1,5 @@
 import TickerClient
+import TickerCore
 
 /// Everything the dashboard shows, as one immutable value. Only ``DashboardUpdate/update(_:_:)`` makes the next one.
 public struct DashboardModel: Sendable, Hashable {
@@ -36,6 +37,10 @@ public struct DashboardModel: Sendable, Hashable {
     public var status: String?
     /// Present in `ticker demo`: the server running beside the dashboard.
     public var server: ServerPaneState?
+    /// The detail view of one symbol (`Enter`, `--chart`), nil while the table shows.
+    public var chart: ChartState?
+    /// The feed's tick interval, from `welcome`.
+    public var tickMilliseconds: Int?
     /// How long the view takes to draw a frame, smoothed (microseconds); nil until the first frame was timed.
     public var viewMicroseconds: Double?
 
@@ -75,11 +80,17 @@ public enum DashboardMessage: Sendable, Hashable {
     case interrupt
     /// The view took this long to draw the last frame. Shown with the next frame; it does not itself redraw.
     case frameTimed(microseconds: Int)
+    /// The answer of a ``DashboardCommand/fetchHistory(_:)``: the symbol's recent changes, oldest first.
+    case history(symbol: String, points: [PriceHistory.Point])
+    /// A ``DashboardCommand/fetchHistory(_:)`` that failed, and why.
+    case historyFailed(symbol: String, reason: String)
 }
 
 /// A side effect the update asks the runtime to perform.
 public enum DashboardCommand: Sendable, Hashable {
     case subscribe([String])
     case unsubscribe([String])
+    /// `GET /api/history` for the chart's symbol; answered with ``DashboardMessage/history(symbol:points:)``.
+    case fetchHistory(String)
     case quit
 }

@@ -17,6 +17,12 @@ public enum DashboardUpdate {
         case .client(let event, let now):
             model.now = now
             apply(event, to: &model)
+            // A chart's history is fetched on each (re)connection: what was missed while away fills in.
+            if case .open = event, let chart = model.chart { commands = [.fetchHistory(chart.symbol)] }
+        case .history(let symbol, let points):
+            if model.chart?.symbol == symbol { model.chart?.merge(history: points) }
+        case .historyFailed(let symbol, let reason):
+            if model.chart?.symbol == symbol, model.chart?.history == .loading { model.chart?.history = .failed(reason) }
         case .server(let sample):
             model.server?.connectedClients = sample.connectedClients
             model.server?.framesPerSecond = sample.framesPerSecond
@@ -70,12 +76,14 @@ public enum DashboardUpdate {
             log(.open, "open: protocol \(negotiated ?? "(none)")" + (extensions ?? ""))
         case .message(let message, let receivedAt, let bytes, let wireBytes):
             model.market.apply(message, receivedAt: receivedAt)
+            if let chart = model.chart { model.chart = extended(chart, by: message) }
             model.stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes, wireBytes: wireBytes)
             switch message {
             case .quotes(_, _, _, let conflated):
                 model.quotesMessages += 1
                 if let conflated { log(.message, "message: quotes, \(conflated) earlier tick(s) conflated") }
             case .welcome(let symbols, let tick, let heartbeat):
+                model.tickMilliseconds = tick
                 log(.message, "message: welcome, \(symbols.count) symbols, tick \(tick) ms, heartbeat \(heartbeat) ms")
             case .subscribed(let symbols):
                 log(.message, "message: subscribed, \(symbols.count) symbol(s)")
@@ -103,11 +111,25 @@ public enum DashboardUpdate {
         }
     }
 
+    /// The chart with the point of its symbol that a `quotes` or `snapshot` message carries.
+    private static func extended(_ chart: ChartState, by message: ServerMessage) -> ChartState {
+        var chart = chart
+        switch message {
+        case .quotes(let seq, let ts, let quotes, _), .snapshot(let seq, let ts, let quotes):
+            if let quote = quotes.first(where: { $0.symbol == chart.symbol }) {
+                chart.append(PriceHistory.Point(seq: seq, ts: ts, price: quote.price, volume: quote.volume))
+            }
+        default: break
+        }
+        return chart
+    }
+
     private static func handle(_ key: Key, model: inout DashboardModel) -> [DashboardCommand] {
         if model.showHelp {
             model.showHelp = false
             return key == .character("q") ? [.quit] : []
         }
+        if let chart = model.chart { return handleChart(key, chart: chart, model: &model) }
         let rows = model.orderedSymbols.count
         let page = max(1, DashboardLayout(model).visibleRows - 1)
         switch key {
@@ -123,6 +145,11 @@ public enum DashboardUpdate {
         case .character("h"): model.showHandshake.toggle()
         case .character("?"): model.showHelp = true
         case .character("a"): model.prompt = ""
+        case .enter:
+            if let symbol = model.selectedSymbol {
+                model.chart = ChartState(symbol: symbol)
+                return [.fetchHistory(symbol)]
+            }
         case .character("d"):
             if let symbol = model.selectedSymbol {
                 model.status = "unsubscribing \(symbol)"
@@ -130,6 +157,34 @@ public enum DashboardUpdate {
             }
         case .character("q"), .escape:
             if key == .escape { return [] }
+            model.readyState = model.readyState == .open ? .closing : model.readyState
+            return [.quit]
+        default: break
+        }
+        return []
+    }
+
+    /// Keys of the detail view: `Esc` back to the table, `←`/`→` the previous or next symbol (in the table's order),
+    /// `c` candles or line, `+`/`-` a shorter or longer time frame.
+    private static func handleChart(_ key: Key, chart: ChartState, model: inout DashboardModel) -> [DashboardCommand] {
+        switch key {
+        case .escape:
+            model.chart = nil
+            if let index = model.orderedSymbols.firstIndex(of: chart.symbol) { model.selection = index }
+        case .left, .right:
+            let symbols = model.orderedSymbols
+            guard !symbols.isEmpty else { return [] }
+            let index = symbols.firstIndex(of: chart.symbol) ?? (key == .right ? -1 : 0)
+            let next = (index + (key == .right ? 1 : symbols.count - 1)) % symbols.count
+            model.selection = next
+            model.chart = ChartState(symbol: symbols[next], candles: chart.candles, timeFrameIndex: chart.timeFrameIndex)
+            return [.fetchHistory(symbols[next])]
+        case .character("c"): model.chart?.candles.toggle()
+        case .character("+"), .character("="): model.chart?.timeFrameIndex = max(0, chart.timeFrameIndex - 1)
+        case .character("-"), .character("_"): model.chart?.timeFrameIndex = min(ChartState.timeFrames.count - 1, chart.timeFrameIndex + 1)
+        case .character("p"): model.frozenMarket = model.isPaused ? nil : model.market
+        case .character("?"): model.showHelp = true
+        case .character("q"):
             model.readyState = model.readyState == .open ? .closing : model.readyState
             return [.quit]
         default: break

@@ -14,10 +14,18 @@ public enum DashboardView {
             return grid
         }
         drawHeader(model, in: layout.header, into: &grid)
-        drawTable(model, in: layout.table, into: &grid)
+        if let chart = model.chart {
+            ChartView.draw(model, chart, in: layout.table, into: &grid)
+        } else {
+            drawTable(model, in: layout.table, into: &grid)
+        }
         if layout.lowerPanes.height > 0 { drawLowerPanes(model, in: layout.lowerPanes, into: &grid) }
         drawStatus(model, in: layout.status, into: &grid)
-        drawFooter(in: layout.footer, indicator: scrollIndicator(model, visibleRows: layout.visibleRows), into: &grid)
+        if model.chart != nil {
+            drawFooter(in: layout.footer, keys: chartFooterKeys, indicator: nil, into: &grid)
+        } else {
+            drawFooter(in: layout.footer, keys: footerKeys, indicator: scrollIndicator(model, visibleRows: layout.visibleRows), into: &grid)
+        }
         if let server = model.server { ServerPaneView.draw(server, in: layout.server, into: &grid) }
         if model.showHelp {
             let body = DashboardLayout.Rect(x: 0, y: layout.table.y, width: layout.table.width, height: layout.status.y - layout.table.y)
@@ -273,12 +281,19 @@ public enum DashboardView {
         ("?", "help"), ("q", "quit"),
     ]
 
-    private static func drawFooter(in rect: DashboardLayout.Rect, indicator: String?, into grid: inout CellGrid) {
+    static let chartFooterKeys: [(key: String, action: String)] = [
+        ("Esc", "table"), ("←→", "symbol"), ("c", "candles/line"), ("+-", "time frame"), ("p", "pause"), ("?", "help"),
+        ("q", "quit"),
+    ]
+
+    private static func drawFooter(
+        in rect: DashboardLayout.Rect, keys: [(key: String, action: String)], indicator: String?, into grid: inout CellGrid
+    ) {
         grid.fill(x: rect.x, y: rect.y, width: rect.width, height: 1, style: CellStyle(.dim, reverse: true))
         let right = rect.x + rect.width - (indicator?.count ?? 0)
         if let indicator { grid.put(indicator, x: right, y: rect.y, style: CellStyle(.dim, reverse: true)) }
         var x = rect.x + 1
-        for (key, action) in footerKeys {
+        for (key, action) in keys {
             guard x + key.count + action.count + 2 <= right else { break }
             x += grid.put(key, x: x, y: rect.y, style: CellStyle(.accent, bold: true, reverse: true))
             x += grid.put(" \(action)  ", x: x, y: rect.y, style: CellStyle(.dim, reverse: true))

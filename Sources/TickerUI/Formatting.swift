@@ -61,6 +61,12 @@ enum Formatting {
     /// `18:21:05` (UTC) from microseconds since the epoch.
     static func clock(microseconds: Int64) -> String { WallClock.timeOfDay(microseconds: microseconds) }
 
+    /// A time frame: `15 s`, `2 min`.
+    static func seconds(_ microseconds: Int64) -> String {
+        let seconds = microseconds / 1_000_000
+        return seconds >= 60 && seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"
+    }
+
     /// Right-aligns `text` in `width` cells.
     static func right(_ text: String, _ width: Int) -> String {
         text.count >= width ? String(text.suffix(width)) : String(repeating: " ", count: width - text.count) + text

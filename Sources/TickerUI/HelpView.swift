@@ -7,6 +7,7 @@ enum HelpView {
         "  a       add a symbol (Tab completes)   d  remove the selected one",
         "  p       pause rendering (data keeps arriving underneath)",
         "  e       events pane     h  handshake pane     q  quit",
+        "  Enter   chart: Esc back, ←→ symbol, c candles or line, + - time frame",
         "",
         "What you are looking at",
         "  The server PUSHES every tick over one WebSocket; nothing here polls.",
@@ -15,8 +16,7 @@ enum HelpView {
         "  latency     now minus the tick's ts: feed to screen, p50 and p99.",
         "  seq         the feed's tick number; gaps = ticks with nothing for you.",
         "  conflated   ticks the server folded together: this client fell behind.",
-        "  buffered    bytes queued to send, not yet taken by the socket",
-        "              (the browser's bufferedAmount).",
+        "  buffered    bytes queued, not yet taken by the socket (bufferedAmount).",
         "  Events: open, message, error, close (code and reason), reconnects.",
         "  Prices are simulated.                  Any key closes this help.",
     ]

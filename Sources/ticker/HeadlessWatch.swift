@@ -10,8 +10,9 @@ enum HeadlessFormat: String, ExpressibleByArgument, CaseIterable {
     case table, jsonl
 }
 
-/// `ticker watch --headless`: the same client, model and view with no terminal. `table` prints the view's table as
-/// text every interval and at exit; `jsonl` prints one JSON object per lifecycle event and per quote update.
+/// `ticker watch --headless`: the same client, model and view with no terminal. `table` prints the view's table (or,
+/// with `--chart`, the symbol's chart) as text every interval and at exit; `jsonl` prints one JSON object per lifecycle
+/// event and per quote update.
 struct HeadlessWatch {
     let client: FeedClient
     let url: String
@@ -19,6 +20,8 @@ struct HeadlessWatch {
     let interval: Duration
     let duration: Duration?
     let count: Int?
+    /// The symbol whose chart is printed instead of the table.
+    let chart: String?
 
     struct Outcome {
         var exitCode: Int32
@@ -34,8 +37,12 @@ struct HeadlessWatch {
 
     func run() async -> Outcome {
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
-        let progress = Progress(model: DashboardModel(url: url, now: WallClock.nowMicroseconds(), width: 120, height: 24))
+        var model = DashboardModel(url: url, now: WallClock.nowMicroseconds(), width: 120, height: 24)
+        model.chart = chart.map { ChartState(symbol: $0) }
+        let progress = Progress(model: model)
         let client = self.client
+        let history = HistoryClient(client.configuration)
+        let (historyRequests, requestHistory) = AsyncStream.makeStream(of: String.self)
         let format = self.format
         let count = self.count
         // Children return nil, except the client's run: .some(nil) when it ended normally, .some(message) on failure.
@@ -43,7 +50,12 @@ struct HeadlessWatch {
             group.addTask {
                 for await event in client.events {
                     let now = WallClock.nowMicroseconds()
-                    progress.model.withLock { $0 = DashboardUpdate.update($0, .client(event, now: now)).0 }
+                    let commands = progress.model.withLock { model -> [DashboardCommand] in
+                        let (next, commands) = DashboardUpdate.update(model, .client(event, now: now))
+                        model = next
+                        return commands
+                    }
+                    for case .fetchHistory(let symbol) in commands { requestHistory.yield(symbol) }
                     if format == .jsonl { for line in JSONLines.lines(for: event, now: now) { writeLine(line) } }
                     if case .message(.quotes(_, _, let quotes, _), _, _, _) = event {
                         let total = progress.updates.add(quotes.count, ordering: .relaxed).newValue
@@ -53,6 +65,13 @@ struct HeadlessWatch {
                         progress.serverError.withLock { $0 = "the server closed the connection with \(code) \(reason)" }
                         client.close()
                     }
+                }
+                return nil
+            }
+            group.addTask {
+                for await symbol in historyRequests {
+                    let message = await history.message(for: symbol)
+                    progress.model.withLock { $0 = DashboardUpdate.update($0, message).0 }
                 }
                 return nil
             }
@@ -97,9 +116,20 @@ struct HeadlessWatch {
         return Outcome(exitCode: 0, message: nil)
     }
 
-    /// The dashboard's header and table, sized to show every row, as plain text.
+    /// The dashboard's header and table, sized to show every row, as plain text; with `--chart`, the header and the
+    /// chart at 120×40.
     private func printTable(_ model: DashboardModel) {
         var model = model
+        if model.chart != nil {
+            // The chart's time axis ends now, as on screen.
+            model.now = WallClock.nowMicroseconds()
+            model.width = 120
+            model.height = 40
+            let grid = DashboardView.render(model)
+            // Everything but the status and key lines.
+            writeLine((0..<(model.height - 2)).map(grid.line).joined(separator: "\n") + "\n")
+            return
+        }
         let rows = max(1, model.orderedSymbols.count)
         model.width = 120
         model.height = max(DashboardView.minimumSize.height, rows + 6)

@@ -28,10 +28,13 @@ struct InteractiveDashboard {
         let screen = TerminalScreen(palette: palette)
         screen.start()
         let client = self.client
+        let history = HistoryClient(client.configuration)
+        let (historyRequests, requestHistory) = AsyncStream.makeStream(of: String.self)
         let program = DashboardProgram(model: model, render: screen.render) { command in
             switch command {
             case .subscribe(let symbols): client.subscribe(symbols)
             case .unsubscribe(let symbols): client.unsubscribe(symbols)
+            case .fetchHistory(let symbol): requestHistory.yield(symbol)
             case .quit: client.close()
             }
         }
@@ -60,6 +63,10 @@ struct InteractiveDashboard {
             }
             group.addTask {
                 for await _ in signals { program.send(.interrupt) }
+                return nil
+            }
+            group.addTask {
+                for await symbol in historyRequests { program.send(await history.message(for: symbol)) }
                 return nil
             }
             for companion in companions {

@@ -72,6 +72,8 @@ struct ServerOptions: ParsableArguments {
     var longPollMaxTimeoutMs = 60_000
     @Option(help: "Long polls answered at once; more get 503 too_many_long_polls with Retry-After.")
     var maxLongPolls = 1000
+    @Option(help: "Changes kept per symbol for GET /api/history and the dashboard's chart (also the most points it answers).")
+    var history = 1000
     @Option(help: "Largest HTTP request head (request line and headers) in bytes; larger is answered 431 and closed.")
     var maxHeaderBytes = 16 * 1024
     @Option(name: .customLong("header-timeout-ms"), help: "Close a connection that has not sent a whole request head this long (408).")
@@ -105,6 +107,7 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--socket-send-buffer must be from 4096 to 67108864 bytes, got \(socketSendBuffer)")
         }
         guard maxLongPolls >= 1 else { throw ValidationError("--max-long-polls must be at least 1") }
+        guard (1...1_000_000).contains(history) else { throw ValidationError("--history must be from 1 to 1000000, got \(history)") }
         guard (1...3_600_000).contains(longPollMaxTimeoutMs) else {
             throw ValidationError("--long-poll-max-timeout-ms must be from 1 to 3600000, got \(longPollMaxTimeoutMs)")
         }
@@ -137,6 +140,7 @@ struct ServerOptions: ParsableArguments {
         configuration.maxSubscriptionsPerClient = maxSubscriptions
         configuration.pollLimits = .init(defaultTimeoutMs: longPollTimeoutMs, maxTimeoutMs: longPollMaxTimeoutMs)
         configuration.maxConcurrentLongPolls = maxLongPolls
+        configuration.historyDepth = history
         configuration.eventLoopThreads = threads
         configuration.compression = compression.isOn
         configuration.socketSendBufferBytes = socketSendBuffer

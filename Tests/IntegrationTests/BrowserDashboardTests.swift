@@ -66,6 +66,33 @@ extension ExternalProcesses {
             }
         }
 
+        @Test("a fresh page's trend lines start from GET /api/history: more prices than were pushed since it opened")
+        func trendsFromHistory() async throws {
+            try await TestServer.with({
+                $0.activity = 1
+                $0.tickInterval = .milliseconds(100)
+            }) { server, _ in
+                try await eventually("the feed to pass 40 ticks") {
+                    let health = try await server.get("/healthz").body
+                    return ((try JSONSerialization.jsonObject(with: Data(health.utf8)) as? [String: Any])?["seq"] as? Int ?? 0) > 40
+                }
+                let browser = try await HeadlessChromium.open("\(server.http)/")
+                defer { browser.close() }
+                let filled = try await browser.waitFor(HeadlessChromium.dashboardState, "the history answers") {
+                    $0.rows >= 50 && $0.events.contains("from GET /api/history")
+                }
+                #expect(filled.events.contains("trend line(s), from GET /api/history"))
+                // The trend of AAPL against what the page was pushed since its snapshot: without the history they would be
+                // one more than the pushed ticks.
+                let counts = try await browser.evaluate(
+                    #"(() => { const row = rows.get("AAPL"); const drawn = document.querySelector('tr[data-symbol="AAPL"] polyline').getAttribute("points").split(" ").length; return `${row.history.length} ${lastSeq - row.firstSeq} ${drawn}`; })()"#
+                ).split(separator: " ").compactMap { Int($0) }
+                try #require(counts.count == 3)
+                #expect(counts[0] >= 40 && counts[0] > counts[1] + 1, "\(counts[0]) prices in the trend, \(counts[1]) pushed")
+                #expect(counts[2] == counts[0], "the drawn line has every price")
+            }
+        }
+
         @Test("with --compression off the browser's offer is declined: no extension, plain frames, the table still fills")
         func compressionOff() async throws {
             try await TestServer.with({ $0.compression = false }) { server, _ in

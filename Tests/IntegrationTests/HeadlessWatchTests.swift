@@ -55,6 +55,33 @@ struct HeadlessWatchTests {
         }
     }
 
+    @Test("--chart prints the symbol's chart from the server's history: title, braille line, price and time axes; bad --chart is refused")
+    func chart() async throws {
+        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+            // Some history first: the chart starts from it.
+            try await eventually("the feed to pass 50 ticks") {
+                let health = try await server.get("/healthz").body
+                return ((try JSONSerialization.jsonObject(with: Data(health.utf8)) as? [String: Any])?["seq"] as? Int ?? 0) > 50
+            }
+            let run = try await BinaryRun.ticker(
+                [
+                    "watch", "--headless", "--chart", "nvda", "--symbols", "AAPL", "--url", "ws://127.0.0.1:\(server.port)/ws", "--duration", "1.5",
+                    "--interval", "10",
+                ], timeout: .seconds(30))
+            #expect(run.status == 0, "\(run.stderr)")
+            let printed = run.stdout.components(separatedBy: "\n\n").filter { $0.contains("NVDA") }
+            let chart = try #require(printed.last, "\(run.stdout)")
+            #expect(chart.contains("NVIDIA") && chart.contains("prev close") && chart.contains("line · 1 min"))
+            #expect(!chart.contains("SYMBOL"), "the chart, not the table")
+            let braille = chart.unicodeScalars.filter { (0x2801...0x28FF).contains($0.value) }.count
+            #expect(braille >= 40, "a drawn line over the history (\(braille) braille cells)")
+            #expect(chart.contains("┤") && chart.firstMatch(of: /\d\d:\d\d:\d\d/) != nil, "price and time axes")
+            #expect(!chart.contains("Loading") && !chart.contains("No history"))
+            let bad = try await BinaryRun.ticker(["watch", "--headless", "--chart", "AAPL,MSFT"], timeout: .seconds(30))
+            #expect(bad.status != 0 && bad.stderr.contains("--chart takes one symbol"))
+        }
+    }
+
     @Test("watch offers permessage-deflate: the open record names it, the header shows the ratio; --compression off does not")
     func compression() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in

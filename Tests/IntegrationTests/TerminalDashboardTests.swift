@@ -122,6 +122,34 @@ extension ExternalProcesses {
             }
         }
 
+        @Test("Enter opens the selected symbol's chart; c candles, → the next symbol, + a shorter time frame, Esc the table")
+        func chartKeys() async throws {
+            try await TestServer.with({ $0.activity = 1 }) { server, _ in
+                let binary = try TickerBinary.url().path
+                let tmux = TmuxSession()
+                defer { tmux.kill() }
+                try tmux.start("\(binary) watch --url ws://127.0.0.1:\(server.port)/ws --symbols MSFT,AMZN,NVDA; sleep 60", width: 120, height: 36)
+                _ = try await tmux.waitForScreen("the live table") { $0.contains("OPEN") && $0.contains(" NVDA ") }
+                // The first row is MSFT (the catalog's order).
+                try tmux.send("Enter")
+                let line = try await tmux.waitForScreen("MSFT's chart, drawn from its history") { screen in
+                    screen.contains("Microsoft") && screen.contains("line · 1 min")
+                        && screen.unicodeScalars.filter { (0x2801...0x28FF).contains($0.value) }.count >= 10
+                }
+                #expect(line.contains("prev close") && line.contains("Esc table") && !line.contains("SYMBOL"))
+                try tmux.send("c")
+                _ = try await tmux.waitForScreen("candles") { $0.contains("candles, 1 per") }
+                try tmux.send("Right")
+                _ = try await tmux.waitForScreen("the next symbol, still candles") { $0.contains("Amazon") && $0.contains("candles, 1 per") }
+                try tmux.send("+")
+                _ = try await tmux.waitForScreen("a 30 s time frame") { $0.contains("· 30 s") }
+                try tmux.send("Escape")
+                let table = try await tmux.waitForScreen("the table again") { $0.contains("SYMBOL") && $0.contains(" NVDA ") }
+                #expect(!table.contains("candles"))
+                try tmux.send("q")
+            }
+        }
+
         /// The order in which `symbols` appear as rows (the first word of a line) on a screen.
         static func rowOrder(_ screen: String, of symbols: Set<String>) -> [String] {
             screen.split(separator: "\n").compactMap { line in

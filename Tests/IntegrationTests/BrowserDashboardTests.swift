@@ -72,10 +72,7 @@ extension ExternalProcesses {
                 $0.activity = 1
                 $0.tickInterval = .milliseconds(100)
             }) { server, _ in
-                try await eventually("the feed to pass 40 ticks") {
-                    let health = try await server.get("/healthz").body
-                    return ((try JSONSerialization.jsonObject(with: Data(health.utf8)) as? [String: Any])?["seq"] as? Int ?? 0) > 40
-                }
+                try await eventually("the feed to pass 40 ticks") { await server.server.stats.snapshot().ticks > 40 }
                 let browser = try await HeadlessChromium.open("\(server.http)/")
                 defer { browser.close() }
                 let filled = try await browser.waitFor(HeadlessChromium.dashboardState, "the history answers") {

@@ -59,10 +59,7 @@ struct HeadlessWatchTests {
     func chart() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in
             // Some history first: the chart starts from it.
-            try await eventually("the feed to pass 50 ticks") {
-                let health = try await server.get("/healthz").body
-                return ((try JSONSerialization.jsonObject(with: Data(health.utf8)) as? [String: Any])?["seq"] as? Int ?? 0) > 50
-            }
+            try await eventually("the feed to pass 50 ticks") { await server.server.stats.snapshot().ticks > 50 }
             let run = try await BinaryRun.ticker(
                 [
                     "watch", "--headless", "--chart", "nvda", "--symbols", "AAPL", "--url", "ws://127.0.0.1:\(server.port)/ws", "--duration", "1.5",

@@ -64,10 +64,7 @@ struct HistoryEndpointTests {
             $0.activity = 1
             $0.historyDepth = 5
         }) { server, _ in
-            try await eventually("the feed to pass 20 ticks") {
-                let health = try await server.get("/healthz").body
-                return ((try JSONSerialization.jsonObject(with: Data(health.utf8)) as? [String: Any])?["seq"] as? Int ?? 0) > 20
-            }
+            try await eventually("the feed to pass 20 ticks") { await server.server.stats.snapshot().ticks > 20 }
             let all = try JSONDecoder().decode(Answer.self, from: Data(try await server.get("/api/history?symbol=MSFT").body.utf8))
             #expect(all.points.count == 5)
             // With activity 1 every tick changes every symbol: the last five seqs, consecutive.

@@ -33,7 +33,8 @@ let opened = 0;
 let closedByUser = false;
 let reconnectTimer = null;
 let arrivals = [];                   // receive times of the last second's messages
-let latencies = [];                  // the last 512 tick-to-page latencies, in ms
+let latencies = [];                  // the last 512 tick-to-page latencies as measured (now - ts), in ms
+let clockSamples = [];               // the last 16 pings: { offset: server clock - ours, rtt }, in ms
 let lastSeq = 0;
 let conflated = 0;
 
@@ -61,6 +62,7 @@ function onOpen() {
   // agreed gets the same compressed bytes.
   logEvent("open", `open: protocol "${ws.protocol || "(none)"}", extensions "${ws.extensions || "(none)"}"`);
   send({ type: "subscribe", symbols: wanted });                     // a new connection starts with no subscriptions
+  ping();
   renderStatus();
 }
 
@@ -137,6 +139,20 @@ function onMessage(event) {
       lastSeq = Math.max(lastSeq, message.seq);
       logEvent("message", `message: heartbeat at seq ${message.seq}`);
       break;
+    case "pong": {
+      // Our pings carry their send time (µs) as the id; the pong carries the server's clock. NTP-style: if the server
+      // answered half-way, its clock minus ours is ts - (sent + now) / 2, wrong by at most half the round trip.
+      if (typeof message.id === "number") {
+        const sent = message.id / 1000;
+        clockSamples.push({ offset: message.ts / 1000 - (sent + now) / 2, rtt: now - sent });
+        if (clockSamples.length > 16) clockSamples.shift();
+      }
+      const best = bestClockSample();
+      logEvent("message", best
+        ? `message: pong, round trip ${best.rtt.toFixed(1)} ms, server clock ${best.offset >= 0 ? "+" : ""}${best.offset.toFixed(1)} ms`
+        : "message: pong");
+      break;
+    }
     case "error":
       logEvent("error", `message: error ${message.code}: ${message.message}`);
       break;
@@ -253,6 +269,17 @@ function unsubscribe(symbol) {
 
 // ---------------------------------------------------------------- status and events
 
+// A ping every 2 s measures the round trip and the server's clock against ours, so latency stays right when the two
+// machines' clocks differ.
+function ping() {
+  send({ type: "ping", id: Date.now() * 1000 });
+}
+
+// The sample with the shortest round trip bounds the offset's error best.
+function bestClockSample() {
+  return clockSamples.reduce((best, sample) => (best === null || sample.rtt < best.rtt ? sample : best), null);
+}
+
 function percentile(values, p) {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -270,10 +297,15 @@ function renderStatus() {
   const now = Date.now();
   arrivals = arrivals.filter((t) => now - t < 1000);
   $("rate").textContent = arrivals.length;
+  // Latency in one clock: now - ts, plus the server's clock offset; never negative.
+  const best = bestClockSample();
+  const offset = best ? best.offset : 0;
   const p50 = percentile(latencies, 0.5);
   const p99 = percentile(latencies, 0.99);
-  $("p50").textContent = p50 === null ? "–" : `${p50.toFixed(1)} ms`;
-  $("p99").textContent = p99 === null ? "–" : `${p99.toFixed(1)} ms`;
+  $("p50").textContent = p50 === null ? "–" : `${Math.max(0, p50 + offset).toFixed(1)} ms`;
+  $("p99").textContent = p99 === null ? "–" : `${Math.max(0, p99 + offset).toFixed(1)} ms`;
+  $("clock").textContent = best ? `${offset >= 0 ? "+" : ""}${offset.toFixed(1)} ms` : "–";
+  $("rtt").textContent = best ? `${best.rtt.toFixed(1)} ms` : "–";
   $("seq").textContent = lastSeq;
   $("conflated").textContent = conflated;
   $("reconnects").textContent = reconnects;
@@ -307,4 +339,5 @@ $("subscribe-form").addEventListener("submit", (event) => {
   $("subscribe-symbol").value = "";
 });
 setInterval(renderStatus, 250);
+setInterval(ping, 2000);
 connect();

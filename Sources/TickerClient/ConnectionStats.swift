@@ -16,6 +16,8 @@ public struct ConnectionStats: Sendable, Hashable {
     public private(set) var bytesReceived = 0
     /// What those messages took on the wire: fewer bytes than `bytesReceived` when they came compressed.
     public private(set) var wireBytesReceived = 0
+    /// The server's clock against ours, from the feed client's pings: latencies are corrected by it.
+    public private(set) var clock = ClockOffset()
     private var opens = 0
     private var recentArrivals: [Int64] = []
     private var latencies: [Int64] = []
@@ -45,6 +47,9 @@ public struct ConnectionStats: Sendable, Hashable {
             recordLatency(receivedAt - ts)
         case .snapshot(let seq, _, _), .heartbeat(let seq, _):
             lastSeq = max(lastSeq, seq)
+        case .pong(.number(let sentAt)?, let ts):
+            // The feed client's pings carry their send time as the id.
+            clock.record(sentAt: sentAt, serverTime: ts, receivedAt: receivedAt)
         default:
             break
         }
@@ -70,11 +75,13 @@ public struct ConnectionStats: Sendable, Hashable {
         recentArrivals.reduce(0) { $0 + (now - $1 < 1_000_000 && $1 <= now ? 1 : 0) }
     }
 
-    /// The latency percentile `p` (0...1) over the recent window, in microseconds; nil before any quotes.
+    /// The latency percentile `p` (0...1) over the recent window, in microseconds; nil before any quotes. The samples
+    /// are `receivedAt - ts` as measured; the server's clock offset (``clock``) is applied here, so a better estimate
+    /// corrects the whole window, and the result is never negative.
     public func latency(percentile p: Double) -> Int64? {
         guard !latencies.isEmpty else { return nil }
         let sorted = latencies.sorted()
         let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
+        return max(0, sorted[min(max(rank, 0), sorted.count - 1)] + clock.offset)
     }
 }

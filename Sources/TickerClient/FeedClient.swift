@@ -22,6 +22,8 @@ public final class FeedClient: Sendable {
         public var failFastOnFirstConnect = true
         /// Offer `permessage-deflate`: the server then sends its frames compressed.
         public var compression = true
+        /// How often to ping the server to measure its clock offset (the first at once); nil: never.
+        public var clockPingInterval: Duration? = .seconds(2)
 
         public init(url: WebSocketURL, symbols: [String] = [TickerProtocol.wildcard]) {
             self.url = url
@@ -155,6 +157,15 @@ public final class FeedClient: Sendable {
         if stopping { connection.close(code: .normalClosure, reason: "client closing") }
         continuation.yield(.open(protocol: connection.negotiatedProtocol, handshake: connection.handshake))
         if !desired.isEmpty { connection.send(ClientMessage.subscribe(symbols: desired).jsonText) }
+        // Pings whose id is their send time: each pong measures the round trip and the server's clock offset.
+        let pinger = configuration.clockPingInterval.map { interval in
+            Task {
+                repeat {
+                    connection.send(ClientMessage.ping(id: .number(WallClock.nowMicroseconds())).jsonText)
+                } while (try? await Task.sleep(for: interval)) != nil
+            }
+        }
+        defer { pinger?.cancel() }
         return await withTaskCancellationHandler { () -> (refusal: String?, served: Bool) in
             var refusal: String?
             var served = false

@@ -278,7 +278,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
             case .unsubscribe(let symbols):
                 fanOut.changeSubscriptions(self, subscribe: false, names: symbols)
             case .ping(let id):
-                send(.pong(id: id, ts: WallClock.nowMicroseconds()))
+                send(.pong(id: id, ts: fanOut.configuration.nowMicroseconds))
             }
         } catch {
             send(.error(code: error.code, message: error.message, symbols: nil))
@@ -457,7 +457,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
         }
         if outbox.isEmpty, blockedSince == nil, now - lastQueuedAt >= configuration.heartbeatInterval {
-            queue(message: ServerMessage.heartbeat(seq: seq, ts: WallClock.nowMicroseconds()).encodedJSON)
+            queue(message: ServerMessage.heartbeat(seq: seq, ts: fanOut.configuration.nowMicroseconds).encodedJSON)
         }
     }
 }

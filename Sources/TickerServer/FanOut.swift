@@ -89,7 +89,7 @@ final class FanOut: Service, Sendable {
         self.logger = logger
         self.state = Mutex(
             State(
-                book: QuoteBook(quotes: initialQuotes, ts: WallClock.nowMicroseconds()),
+                book: QuoteBook(quotes: initialQuotes, ts: configuration.nowMicroseconds),
                 history: PriceHistory(symbolCount: catalog.count, depth: configuration.historyDepth)))
         welcome =
             ServerMessage.welcome(

@@ -51,7 +51,7 @@ struct PriceFeed: Service {
             guard !stopped else { return }
             deadline = max(deadline + interval, .now())
             next = eventLoop.scheduleTask(deadline: deadline) { [self] in
-                fanOut.publish(simulator.step(timestamp: WallClock.nowMicroseconds()))
+                fanOut.publish(simulator.step(timestamp: fanOut.configuration.nowMicroseconds))
                 schedule()
             }
         }

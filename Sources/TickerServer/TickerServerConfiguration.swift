@@ -38,6 +38,11 @@ public struct TickerServerConfiguration: Sendable {
     public var closeTimeout: Duration = .seconds(1)
     /// Long-poll timeout bounds.
     public var pollLimits = PollingQuery.Limits()
+    /// For tests: how far ahead of the machine's clock this server's `ts` runs (ticks, pongs, heartbeats), so a
+    /// client's clock-offset estimate can be checked against a known offset.
+    public var clockSkew: Duration = .zero
+    /// The server's time as it writes it in `ts`: microseconds since the epoch, plus ``clockSkew``.
+    public var nowMicroseconds: Int64 { WallClock.nowMicroseconds() + clockSkew.microseconds }
     /// Changes kept per symbol for `GET /api/history` (and the most `points` it answers).
     public var historyDepth = 1000
     /// Long polls waiting at once; one more is answered 503 `too_many_long_polls`.

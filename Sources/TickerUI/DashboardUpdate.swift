@@ -92,7 +92,11 @@ public enum DashboardUpdate {
             case .heartbeat(let seq, _):
                 log(.message, "message: heartbeat at seq \(seq)")
             case .pong(_, _):
-                log(.message, "message: pong")
+                // The feed client's clock pings: the best round trip so far and the server's clock against ours.
+                let clock = model.stats.clock.best.map {
+                    ", round trip \(Formatting.duration(microseconds: $0.roundTrip)), server clock \(Formatting.offset(microseconds: $0.offset))"
+                }
+                log(.message, "message: pong" + (clock ?? ""))
             case .error(let code, let text, _):
                 model.status = "server: \(code.rawValue): \(text)"
                 log(.error, "message: error \(code.rawValue): \(text)")

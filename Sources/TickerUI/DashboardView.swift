@@ -63,8 +63,15 @@ public enum DashboardView {
         x += grid.put(" \(model.url) ", x: x, y: rect.y, style: CellStyle(.title, reverse: true))
         x += grid.put(" ● \(model.readyState.rawValue) ", x: x, y: rect.y, style: readyStateStyle(model.readyState))
         let negotiated = model.readyState == .open || model.negotiatedProtocol != nil ? model.negotiatedProtocol ?? "(none)" : "—"
-        grid.put(" protocol \(negotiated)", x: x, y: rect.y, style: CellStyle(.title, reverse: true), maxWidth: rect.x + rect.width - x)
+        x += grid.put(" protocol \(negotiated) ", x: x, y: rect.y, style: CellStyle(.title, reverse: true), maxWidth: rect.x + rect.width - x)
         let right = " SIMULATED DATA  \(Formatting.clock(microseconds: model.now)) "
+        // The server's clock against ours and the round trip (from pings): the latency below is corrected by it.
+        if let clock = model.stats.clock.best {
+            let text = " clock \(Formatting.offset(microseconds: clock.offset))  rtt \(Formatting.duration(microseconds: clock.roundTrip)) "
+            if x + text.count + right.count + 2 <= rect.x + rect.width {
+                x += grid.put(text, x: x, y: rect.y, style: CellStyle(.title, reverse: true))
+            }
+        }
         if rect.width - (x - rect.x) > right.count + 20 {
             grid.put(right, x: rect.x + rect.width - right.count, y: rect.y, style: CellStyle(.title, reverse: true))
         }

@@ -61,6 +61,11 @@ enum Formatting {
     /// `18:21:05` (UTC) from microseconds since the epoch.
     static func clock(microseconds: Int64) -> String { WallClock.timeOfDay(microseconds: microseconds) }
 
+    /// A clock offset: `+5.0 s`, `-120 µs`, `±0 µs`.
+    static func offset(microseconds: Int64) -> String {
+        (microseconds > 0 ? "+" : microseconds < 0 ? "-" : "±") + duration(microseconds: Int64(microseconds.magnitude))
+    }
+
     /// A time frame: `15 s`, `2 min`.
     static func seconds(_ microseconds: Int64) -> String {
         let seconds = microseconds / 1_000_000

@@ -56,7 +56,10 @@ struct HeadlessWatch {
                         return commands
                     }
                     for case .fetchHistory(let symbol) in commands { requestHistory.yield(symbol) }
-                    if format == .jsonl { for line in JSONLines.lines(for: event, now: now) { writeLine(line) } }
+                    if format == .jsonl {
+                        let clock = progress.model.withLock { $0.stats.clock }
+                        for line in JSONLines.lines(for: event, now: now, clock: clock) { writeLine(line) }
+                    }
                     if case .message(.quotes(_, _, let quotes, _), _, _, _) = event {
                         let total = progress.updates.add(quotes.count, ordering: .relaxed).newValue
                         if let count, total >= count { client.close() }

@@ -3,7 +3,8 @@ import TickerCore
 
 /// The `--format jsonl` records: one JSON object per lifecycle event and one per quote update.
 enum JSONLines {
-    static func lines(for event: ClientEvent, now: Int64) -> [String] {
+    /// `clock` is the connection's estimate of the server's clock offset: quote latencies are corrected by it.
+    static func lines(for event: ClientEvent, now: Int64, clock: ClockOffset = ClockOffset()) -> [String] {
         func record(_ kind: StaticString, _ body: (inout JSONWriter) -> Void) -> String {
             var writer = JSONWriter()
             writer.beginObject()
@@ -69,7 +70,7 @@ enum JSONLines {
                         $0.key("ts")
                         $0.integer(ts)
                         $0.key("latencyUs")
-                        $0.integer(receivedAt - ts)
+                        $0.integer(clock.latency(receivedAt: receivedAt, serverTimestamp: ts))
                         if let conflated {
                             $0.key("conflated")
                             $0.integer(conflated)

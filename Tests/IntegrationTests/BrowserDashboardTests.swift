@@ -66,6 +66,28 @@ extension ExternalProcesses {
             }
         }
 
+        @Test("against a server whose clock runs 5 s ahead, the page shows the offset and a latency that is not negative")
+        func clockOffset() async throws {
+            try await TestServer.with({
+                $0.clockSkew = .seconds(5)
+                $0.activity = 1
+            }) { server, _ in
+                let browser = try await HeadlessChromium.open("\(server.http)/")
+                defer { browser.close() }
+                // "+4999.9 ms|1.2 ms" once a pong and a quote have arrived.
+                let read = #"document.getElementById("clock").textContent + "|" + document.getElementById("p99").textContent"#
+                var figures: [Double] = []
+                try await eventually("the page to measure the clock and a latency") {
+                    let text = (try? await browser.evaluate(read)) ?? ""
+                    figures = text.split(separator: "|").compactMap { Double($0.split(separator: " ").first ?? "") }
+                    return figures.count == 2
+                }
+                #expect(abs(figures[0] - 5000) < 100, "the offset: \(figures[0]) ms")
+                // Uncorrected it would be clamped to 0.
+                #expect(figures[1] > 0 && figures[1] < 2000, "latency p99 \(figures[1]) ms, corrected and not negative")
+            }
+        }
+
         @Test("a fresh page's trend lines start from GET /api/history: more prices than were pushed since it opened")
         func trendsFromHistory() async throws {
             try await TestServer.with({

@@ -56,6 +56,36 @@ extension ClientEvent {
 
 @Suite("The feed client against a live server", .timeLimit(.minutes(2)))
 struct FeedClientTests {
+    @Test("against a server whose clock runs 5 s ahead, pings measure the offset and the latency comes out right, not negative")
+    func clockOffset() async throws {
+        try await TestServer.with({
+            $0.clockSkew = .seconds(5)
+            $0.activity = 1
+        }) { server, _ in
+            var configuration = FeedClient.Configuration(url: server.url, symbols: ["AAPL"])
+            configuration.clockPingInterval = .milliseconds(50)
+            let client = FeedClient(configuration: configuration)
+            try await withRunningClient(client) { events in
+                var stats = ConnectionStats()
+                var pongs = 0
+                var raw: [Int64] = []
+                while pongs < 5 || raw.count < 20 {
+                    guard case .message(let message, let receivedAt, let bytes, let wire) = try await events.next() else { continue }
+                    stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes, wireBytes: wire)
+                    if case .pong = message { pongs += 1 }
+                    if case .quotes(_, let ts, _, _) = message { raw.append(receivedAt - ts) }
+                }
+                #expect(raw.sorted()[raw.count / 2] < -3_000_000, "uncorrected, now - ts would be about -5 s")
+                let offset = stats.clock.offset
+                #expect(abs(offset - 5_000_000) < 50_000, "the offset is the skew, within 50 ms: \(offset) µs")
+                // Uncorrected, every latency would be clamped to 0; corrected, they are small and positive.
+                let p50 = try #require(stats.latency(percentile: 0.5))
+                let p99 = try #require(stats.latency(percentile: 0.99))
+                #expect(p50 >= 0 && p50 < 2_000_000 && p99 > 0, "corrected latency p50 \(p50) µs, p99 \(p99) µs")
+            }
+        }
+    }
+
     @Test("connects offering ticker.v1, subscribes, applies the snapshot then quotes")
     func snapshotThenUpdates() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in

@@ -55,6 +55,32 @@ struct HeadlessWatchTests {
         }
     }
 
+    @Test("a server whose clock runs 5 s ahead: no latency is negative, the header shows the offset, latencies come out right")
+    func clockOffset() async throws {
+        try await TestServer.with({
+            $0.clockSkew = .seconds(5)
+            $0.activity = 1
+        }) { server, _ in
+            let url = "ws://127.0.0.1:\(server.port)/ws"
+            let jsonl = try await BinaryRun.ticker(
+                ["watch", "--headless", "--format", "jsonl", "--url", url, "--symbols", "AAPL", "--count", "150"], timeout: .seconds(30))
+            #expect(jsonl.status == 0, "\(jsonl.stderr)")
+            let latencies = try jsonl.stdout.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
+                .filter { $0.event == "quote" }.compactMap(\.latencyUs)
+            #expect(latencies.count >= 150 && latencies.allSatisfy { $0 >= 0 }, "never negative")
+            // The first pong answers within the first ticks; from then on the latency is measured in one clock.
+            // (Uncorrected they would all be clamped to 0.)
+            let later = latencies.suffix(100).sorted()
+            #expect(later[later.count / 2] < 1_000_000 && later.last! > 0, "median \(later[later.count / 2]) µs, max \(later.last!) µs")
+            let table = try await BinaryRun.ticker(
+                ["watch", "--headless", "--url", url, "--duration", "1.5", "--interval", "10"], timeout: .seconds(30))
+            #expect(table.status == 0, "\(table.stderr)")
+            #expect(table.stdout.contains("clock +5.0 s  rtt "), "\(table.stdout)")
+            let p50 = try #require(table.stdout.firstMatch(of: /latency p50 ([0-9.]+) (µs|ms)/), "\(table.stdout)")
+            #expect(p50.2 == "µs" || (Double(p50.1) ?? 1000) < 1000, "corrected p50: \(p50.0)")
+        }
+    }
+
     @Test("--chart prints the symbol's chart from the server's history: title, braille line, price and time axes; bad --chart is refused")
     func chart() async throws {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in

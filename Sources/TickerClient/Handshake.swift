@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The opening handshake exactly as it crossed the wire: the client's HTTP upgrade request and the server's answer.
@@ -23,12 +24,30 @@ public struct Handshake: Hashable, Sendable {
     }
 
     /// The value of a response header (case-insensitive name), if present.
-    public func responseHeader(_ name: String) -> String? {
+    public func responseHeader(_ name: String) -> String? { Self.header(name, in: response) }
+
+    /// The value of a request header (case-insensitive name), if present.
+    public func requestHeader(_ name: String) -> String? { Self.header(name, in: request) }
+
+    private static func header(_ name: String, in lines: [String]) -> String? {
         let prefix = name.lowercased() + ":"
-        for line in response.dropFirst() where line.lowercased().hasPrefix(prefix) {
+        for line in lines.dropFirst() where line.lowercased().hasPrefix(prefix) {
             return String(line.dropFirst(prefix.count)).trimmingLeadingSpaces
         }
         return nil
+    }
+
+    /// The GUID RFC 6455 §4.2.2 appends to the key.
+    public static let acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: base64 of the SHA-1 of the key followed by the GUID.
+    public static func accept(forKey key: String) -> String {
+        Data(Insecure.SHA1.hash(data: Data((key + acceptGUID).utf8))).base64EncodedString()
+    }
+
+    /// The key sent, the Accept it calls for and the Accept the server sent; nil without a key in the request.
+    public var acceptCheck: (key: String, expected: String, received: String?)? {
+        requestHeader("Sec-WebSocket-Key").map { ($0, Self.accept(forKey: $0), responseHeader("Sec-WebSocket-Accept")) }
     }
 }
 

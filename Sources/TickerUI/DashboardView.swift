@@ -208,7 +208,18 @@ public enum DashboardView {
             var response: [(String, CellStyle)] = []
             if let handshake = model.handshake {
                 request = handshake.request.map { ("→ " + $0, CellStyle(.accent)) }
-                response = handshake.response.map { ("← " + $0, CellStyle(.up)) }
+                // The check the client made of the server's answer, done again where it can be seen: ✓ on the Accept line.
+                let check = handshake.acceptCheck
+                let mark = check.map { $0.received == $0.expected ? "  ✓" : "  ✗ expected \($0.expected)" } ?? ""
+                response = handshake.response.map { line in
+                    line.lowercased().hasPrefix("sec-websocket-accept:")
+                        ? ("← " + line + mark, CellStyle(mark.hasPrefix("  ✓") ? .up : .error, bold: true)) : ("← " + line, CellStyle(.up))
+                }
+                if check != nil {
+                    response += [
+                        ("✓ = base64(SHA-1(key + the RFC's GUID)),", CellStyle(.dim)), ("  GUID \(Handshake.acceptGUID)", CellStyle(.dim)),
+                    ]
+                }
             }
             // Side by side when there is room for both; otherwise the response follows the request.
             let sideBySide = rect.width >= 90

@@ -105,7 +105,10 @@ extension ExternalProcesses {
                 let sorted = try await tmux.waitForScreen("sorting by symbol") { $0.contains("sort: symbol") }
                 #expect(Self.rowOrder(sorted, of: ["NVDA", "AMZN", "MSFT"]) == ["AMZN", "MSFT", "NVDA"], "\(sorted)")
                 try tmux.send("h")
-                _ = try await tmux.waitForScreen("the handshake pane") { $0.contains("HTTP/1.1 101 Switching Protocols") }
+                let handshake = try await tmux.waitForScreen("the handshake pane") { $0.contains("HTTP/1.1 101 Switching Protocols") }
+                #expect(
+                    handshake.split(separator: "\n").contains { $0.contains("← Sec-WebSocket-Accept: ") && $0.hasSuffix("✓") },
+                    "the Accept value recomputed from the key matches: \(handshake)")
                 try tmux.tmux(["resize-window", "-t", tmux.name, "-x", "60", "-y", "20"])
                 // At 60 columns the table keeps the columns of highest priority that fit whole, in display order. (Until the
                 // dashboard redraws, tmux shows the wide layout cut at 60 columns: NAME still there, TREND gone.)

@@ -22,6 +22,19 @@ struct DashboardViewTests {
         #expect(actual == expected)
     }
 
+    @Test("the handshake pane recomputes Sec-WebSocket-Accept from the key (the RFC's example) and marks a mismatch")
+    func acceptCheck() {
+        #expect(Handshake.accept(forKey: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        var model = DashboardFixture.press([.character("h")], on: DashboardFixture.model(width: 120, height: 40)).0
+        #expect(DashboardView.render(model).text.contains("← Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=  ✓"))
+        let wrong = Handshake(
+            request: DashboardFixture.handshake.request,
+            response: DashboardFixture.handshake.response.map { $0.hasPrefix("Sec-WebSocket-Accept") ? "Sec-WebSocket-Accept: AAAA" : $0 })
+        model.handshake = wrong
+        let text = DashboardView.render(model).text
+        #expect(text.contains("← Sec-WebSocket-Accept: AAAA  ✗ expected") && text.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
+    }
+
     @Test("golden text of the help pane at 80x24")
     func helpGolden() throws {
         let (model, _) = DashboardFixture.press([.character("?")], on: DashboardFixture.model(width: 80, height: 24))

@@ -227,9 +227,10 @@ function fillTrends(symbols) {
         const older = answer.points.filter((point) => point.seq < row.firstSeq).map((point) => point.price);
         // The snapshot repeats the last change's price when the symbol has not moved since.
         if (older.length > 0 && older[older.length - 1] === row.history[0]) older.pop();
+        const pushed = row.history.length;
         row.history = older.concat(row.history).slice(-HISTORY);
         renderRow(row, 0);
-        return older.length;
+        return row.history.length - pushed;                           // the earlier prices the trend line shows
       })
       .catch(() => 0));
   Promise.all(requests).then((counts) => {

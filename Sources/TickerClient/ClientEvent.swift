@@ -16,4 +16,6 @@ public enum ClientEvent: Sendable, Hashable {
     case close(code: Int?, reason: String, wasClean: Bool)
     /// The next attempt will start after `delay`.
     case reconnectScheduled(attempt: Int, delay: Duration)
+    /// A frame passed, either way (only with ``FeedClient/Configuration/tapFrames``).
+    case frame(FrameRecord)
 }

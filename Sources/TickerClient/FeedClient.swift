@@ -22,6 +22,8 @@ public final class FeedClient: Sendable {
         public var failFastOnFirstConnect = true
         /// Offer `permessage-deflate`: the server then sends its frames compressed.
         public var compression = true
+        /// Report every frame both ways, header decoded, as ``ClientEvent/frame(_:)`` (the dashboard's frames pane).
+        public var tapFrames = false
         /// How often to ping the server to measure its clock offset (the first at once); nil: never.
         public var clockPingInterval: Duration? = .seconds(2)
 
@@ -117,8 +119,14 @@ public final class FeedClient: Sendable {
             setReadyState(.connecting)
             let connection: WebSocketConnection
             do {
+                var onFrame: (@Sendable (FrameRecord) -> Void)?
+                if configuration.tapFrames {
+                    let events = continuation
+                    onFrame = { @Sendable record in events.yield(.frame(record)) }
+                }
                 connection = try await WebSocketConnection.connect(
-                    to: configuration.url, headers: configuration.headers, tls: configuration.tls, compression: configuration.compression)
+                    to: configuration.url, headers: configuration.headers, tls: configuration.tls, compression: configuration.compression,
+                    onFrame: onFrame)
             } catch {
                 setReadyState(.closed)
                 let description = "\(error)"

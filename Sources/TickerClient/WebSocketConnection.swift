@@ -56,7 +56,8 @@ public final class WebSocketConnection: Sendable {
         to url: WebSocketURL, protocols: [String] = [TickerProtocol.name], headers: [(String, String)] = [],
         maxFrameSize: Int = 1 << 24, receiveBufferSize: Int? = nil, connectTimeout: TimeAmount = .seconds(5),
         tls: TLSConfiguration? = nil, compression: Bool = true,
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onFrame: (@Sendable (FrameRecord) -> Void)? = nil
     ) async throws -> WebSocketConnection {
         let sslContext: NIOSSLContext?
         do {
@@ -98,6 +99,7 @@ public final class WebSocketConnection: Sendable {
                                 throw PerMessageDeflate.ResponseError(description: "the server agreed an extension the client did not offer")
                             }
                             let inflater = try agreement.map { try MessageInflater(contextTakeover: !$0.serverNoContextTakeover) }
+                            if let onFrame { try channel.pipeline.syncOperations.addHandler(FrameTap(report: onFrame)) }
                             try channel.pipeline.syncOperations.addHandlers(
                                 BufferedAmountTracker(flags: flags),
                                 FrameHandler(continuation: continuation, flags: flags, inflater: inflater, maxMessageBytes: maxFrameSize))

@@ -47,7 +47,7 @@ struct DashboardLayout: Hashable {
         footer = Rect(x: 0, y: mainHeight - 1, width: mainWidth, height: 1)
         status = Rect(x: 0, y: mainHeight - 2, width: mainWidth, height: 1)
         let available = mainHeight - 2 - 2
-        let panes = (model.showEvents ? 1 : 0) + (model.showHandshake ? 1 : 0)
+        let panes = (model.showEvents ? 1 : 0) + (model.showHandshake ? 1 : 0) + (model.showFrames ? 1 : 0)
         let paneHeight = panes == 0 ? 0 : min(available - 3, max(6 * panes, available * 2 / 5))
         lowerPanes = Rect(x: 0, y: mainHeight - 2 - paneHeight, width: mainWidth, height: paneHeight)
         table = Rect(x: 0, y: 2, width: mainWidth, height: available - paneHeight)

@@ -7,6 +7,8 @@ public struct DashboardModel: Sendable, Hashable {
     public static let flashMicroseconds: Int64 = 600_000
     /// Lines the events pane keeps.
     public static let eventLogLimit = 200
+    /// Frames the frames pane keeps.
+    public static let frameLogLimit = 200
 
     public var url: String
     public var readyState = ReadyState.connecting
@@ -18,6 +20,8 @@ public struct DashboardModel: Sendable, Hashable {
     public var stats = ConnectionStats()
     public var bufferedAmount = 0
     public var events: [EventLogEntry] = []
+    /// The last frames both ways, header decoded (the frames pane, `w`).
+    public var frames: [FrameRecord] = []
     public var quotesMessages = 0
     public var width = 80
     public var height = 24
@@ -30,6 +34,7 @@ public struct DashboardModel: Sendable, Hashable {
     public var sort = SortMode.subscribed
     public var showEvents = false
     public var showHandshake = false
+    public var showFrames = false
     public var showHelp = false
     /// The add-symbol prompt's text, nil when it is not open.
     public var prompt: String?

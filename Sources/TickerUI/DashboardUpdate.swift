@@ -109,6 +109,9 @@ public enum DashboardUpdate {
             let codeText = code.map(String.init) ?? "1006"
             let detail = reason.isEmpty ? (wasClean ? "" : " (no close frame)") : " \(reason)"
             log(.close, "close: \(codeText)\(detail)")
+        case .frame(let record):
+            model.frames.append(record)
+            if model.frames.count > DashboardModel.frameLogLimit { model.frames.removeFirst(model.frames.count - DashboardModel.frameLogLimit) }
         case .reconnectScheduled(let attempt, let delay):
             let seconds = delay.seconds
             log(.reconnect, "reconnecting in \(String(format1: seconds)) s (attempt \(attempt))")
@@ -147,6 +150,7 @@ public enum DashboardUpdate {
         case .character("p"): model.frozenMarket = model.isPaused ? nil : model.market
         case .character("e"): model.showEvents.toggle()
         case .character("h"): model.showHandshake.toggle()
+        case .character("w"): model.showFrames.toggle()
         case .character("?"): model.showHelp = true
         case .character("a"): model.prompt = ""
         case .enter:

@@ -229,7 +229,15 @@ public enum DashboardView {
                     sideBySide ? response : []
                 ))
         }
-        let heights = panes.count == 2 ? [rect.height / 2, rect.height - rect.height / 2] : [rect.height]
+        if model.showFrames {
+            let lines = model.frames.map { (FrameFormatting.line($0), CellStyle($0.direction == .received ? .up : .accent)) }
+            panes.append(
+                (
+                    "Frames (w): FIN, RSV1-3, opcode, MASK and key, payload length and its header form, the first bytes",
+                    lines.isEmpty ? [("No frames yet.", CellStyle(.dim))] : lines, []
+                ))
+        }
+        let heights = (0..<panes.count).map { index in rect.height / panes.count + (index < rect.height % panes.count ? 1 : 0) }
         var y = rect.y
         for (pane, height) in zip(panes, heights) {
             grid.fill(x: rect.x, y: y, width: rect.width, height: 1, character: "─", style: CellStyle(.dim))
@@ -237,7 +245,7 @@ public enum DashboardView {
             // Events scroll (newest at the bottom); the handshake reads from the top.
             // Header lines wrap (an extension's parameters run long); event lines are cut at the edge.
             let body = max(0, height - 1)
-            let isEvents = pane.title.hasPrefix("Events")
+            let isEvents = pane.title.hasPrefix("Events") || pane.title.hasPrefix("Frames")
             let columnWidth = pane.right.isEmpty ? rect.width - 2 : rect.width / 2 - 2
             let left = isEvents ? pane.lines : wrapped(pane.lines, width: columnWidth)
             let shown = isEvents ? Array(left.suffix(body)) : Array(left.prefix(body))
@@ -295,7 +303,7 @@ public enum DashboardView {
     }
 
     static let footerKeys: [(key: String, action: String)] = [
-        ("↑↓", "select"), ("s", "sort"), ("a", "add"), ("d", "remove"), ("p", "pause"), ("e", "events"), ("h", "handshake"),
+        ("↑↓", "select"), ("s", "sort"), ("a", "add"), ("d", "remove"), ("p", "pause"), ("e", "events"), ("h", "handshake"), ("w", "frames"),
         ("?", "help"), ("q", "quit"),
     ]
 

@@ -6,7 +6,7 @@ enum HelpView {
         "  s       sort: as subscribed, symbol, change %, price, volume",
         "  a       add a symbol (Tab completes)   d  remove the selected one",
         "  p       pause rendering (data keeps arriving underneath)",
-        "  e       events pane     h  handshake pane     q  quit",
+        "  e       events pane   h  handshake pane   w  frames pane   q  quit",
         "  Enter   chart: Esc back, ←→ symbol, c candles or line, + - time frame",
         "",
         "What you are looking at",

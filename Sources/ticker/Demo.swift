@@ -26,8 +26,10 @@ struct Demo: AsyncParsableCommand {
         var model = DashboardModel(url: url, now: WallClock.nowMicroseconds())
         model.server = ServerPaneState(url: url)
         let stats = server.stats
+        var configuration = FeedClient.Configuration(url: try WebSocketURL(url))
+        configuration.tapFrames = true
         let dashboard = InteractiveDashboard(
-            client: FeedClient(configuration: .init(url: try WebSocketURL(url))), model: model, palette: display.effectivePalette,
+            client: FeedClient(configuration: configuration), model: model, palette: display.effectivePalette,
             companions: [
                 { program in relay.attach { program.send(.serverLog($0)) } },
                 { program in

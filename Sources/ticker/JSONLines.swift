@@ -17,6 +17,8 @@ enum JSONLines {
             return String(decoding: writer.bytes, as: UTF8.self)
         }
         switch event {
+        case .frame:
+            return []
         case .connecting(let attempt):
             return [
                 record("connecting") {

@@ -46,6 +46,8 @@ struct Watch: AsyncParsableCommand {
         if let chartSymbol, !configuration.symbols.contains("*"), !configuration.symbols.contains(chartSymbol) {
             configuration.symbols.append(chartSymbol)
         }
+        // The frames pane (`w`) needs every frame; headless output has no pane for them.
+        configuration.tapFrames = !headless
         let client = FeedClient(configuration: configuration)
         if headless {
             let outcome = await HeadlessWatch(

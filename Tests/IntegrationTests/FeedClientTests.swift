@@ -56,6 +56,28 @@ extension ClientEvent {
 
 @Suite("The feed client against a live server", .timeLimit(.minutes(2)))
 struct FeedClientTests {
+    @Test("with tapFrames every frame is reported both ways: the client's masked with their key, the server's not")
+    func framesTapped() async throws {
+        try await TestServer.with { server, _ in
+            var configuration = FeedClient.Configuration(url: server.url, symbols: ["AAPL"])
+            configuration.tapFrames = true
+            let client = FeedClient(configuration: configuration)
+            try await withRunningClient(client) { events in
+                var sent: FrameRecord?
+                var received: FrameRecord?
+                while sent == nil || received == nil {
+                    guard case .frame(let record) = try await events.next() else { continue }
+                    // The first text frame the client sends is its subscribe.
+                    if record.direction == .sent, record.opcode == 0x1, sent == nil { sent = record }
+                    if record.direction == .received, record.opcode == 0x1 { received = record }
+                }
+                #expect(sent?.maskKey?.count == 4 && sent?.fin == true, "a client frame is masked: \(String(describing: sent))")
+                #expect(received?.maskKey == nil && received?.fin == true)
+                #expect(sent.map { $0.length > 0 && $0.length <= 125 && $0.lengthForm == "7-bit" } == true)
+            }
+        }
+    }
+
     @Test("against a server whose clock runs 5 s ahead, pings measure the offset and the latency comes out right, not negative")
     func clockOffset() async throws {
         try await TestServer.with({

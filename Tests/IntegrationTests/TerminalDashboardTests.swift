@@ -109,6 +109,16 @@ extension ExternalProcesses {
                 #expect(
                     handshake.split(separator: "\n").contains { $0.contains("← Sec-WebSocket-Accept: ") && $0.hasSuffix("✓") },
                     "the Accept value recomputed from the key matches: \(handshake)")
+                // The frames pane: the server's frames, header decoded (the client's own are checked in FeedClientTests).
+                try tmux.send("h")
+                try tmux.send("w")
+                _ = try await tmux.waitForScreen("the frames pane with the server's frames") { screen in
+                    screen.contains("Frames (w)")
+                        && screen.split(separator: "\n").contains {
+                            $0.contains("← ") && $0.contains("FIN RSV1") && $0.contains(" text ") && $0.contains("no mask") && $0.contains("-bit)")
+                        }
+                }
+                try tmux.send("w")
                 try tmux.tmux(["resize-window", "-t", tmux.name, "-x", "60", "-y", "20"])
                 // At 60 columns the table keeps the columns of highest priority that fit whole, in display order. (Until the
                 // dashboard redraws, tmux shows the wide layout cut at 60 columns: NAME still there, TREND gone.)

@@ -35,6 +35,50 @@ struct DashboardViewTests {
         #expect(text.contains("← Sec-WebSocket-Accept: AAAA  ✗ expected") && text.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
     }
 
+    @Test("a frame's length is written in 7 bits up to 125, then 16 bits up to 65,535, then 64 bits (RFC 6455 §5.2)")
+    func lengthForms() {
+        let forms = [0, 125, 126, 65_535, 65_536].map {
+            FrameRecord(direction: .received, time: 0, fin: true, opcode: 1, length: $0, head: []).lengthForm
+        }
+        #expect(forms == ["7-bit", "7-bit", "16-bit", "16-bit", "64-bit"])
+    }
+
+    @Test("the frames pane decodes each frame's header: FIN, RSV, opcode, mask and key, length and its form, first bytes")
+    func framesPane() {
+        var model = DashboardFixture.press([.character("w")], on: DashboardFixture.model(width: 120, height: 40)).0
+        #expect(model.showFrames && DashboardView.render(model).text.contains("No frames yet."))
+        let text = Array(#"{"type":"quotes","seq":1}"#.utf8)
+        for record in [
+            FrameRecord(
+                direction: .received, time: DashboardFixture.start, fin: true, rsv1: true, opcode: 0x1, length: 2431, head: Array(text.prefix(12))),
+            FrameRecord(
+                direction: .sent, time: DashboardFixture.start, fin: true, opcode: 0x9, maskKey: [0x3F, 0xA1, 0x09, 0xC2], length: 0, head: []),
+            FrameRecord(direction: .received, time: DashboardFixture.start, fin: false, opcode: 0x2, length: 70_000, head: [0, 1, 2]),
+            FrameRecord(direction: .received, time: DashboardFixture.start, fin: true, opcode: 0x8, length: 125, head: [0x03, 0xE8]),
+        ] {
+            model = DashboardUpdate.update(model, .client(.frame(record), now: DashboardFixture.start)).0
+        }
+        let lines = DashboardView.render(model).text.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains {
+                $0.contains("← 06:00:00  FIN RSV1 · ·") && $0.contains("text") && $0.contains("no mask") && $0.contains("len 2431 (16-bit)")
+                    && $0.contains("7b 22 74 79 70 65 22 3a 22 71 75 6f …")
+            })
+        #expect(
+            lines.contains {
+                $0.contains("→ 06:00:00  FIN") && $0.contains("ping") && $0.contains("MASK 3f a1 09 c2") && $0.contains("len 0 (7-bit)")
+            })
+        #expect(lines.contains { $0.contains("←") && !$0.contains("FIN") && $0.contains("binary") && $0.contains("len 70000 (64-bit)") })
+        #expect(lines.contains { $0.contains("close") && $0.contains("len 125 (7-bit)") && $0.contains("03 e8") })
+        for _ in 0..<(DashboardModel.frameLogLimit + 10) {
+            model =
+                DashboardUpdate.update(
+                    model, .client(.frame(FrameRecord(direction: .sent, time: 0, fin: true, opcode: 0xA, length: 0, head: [])), now: 0)
+                ).0
+        }
+        #expect(model.frames.count == DashboardModel.frameLogLimit, "bounded")
+    }
+
     @Test("golden text of the help pane at 80x24")
     func helpGolden() throws {
         let (model, _) = DashboardFixture.press([.character("?")], on: DashboardFixture.model(width: 80, height: 24))

@@ -303,8 +303,8 @@ public enum DashboardView {
     }
 
     static let footerKeys: [(key: String, action: String)] = [
-        ("↑↓", "select"), ("s", "sort"), ("a", "add"), ("d", "remove"), ("p", "pause"), ("e", "events"), ("h", "handshake"), ("w", "frames"),
-        ("?", "help"), ("q", "quit"),
+        ("↑↓", "select"), ("s", "sort"), ("a", "add"), ("d", "remove"), ("p", "pause"), ("e", "events"), ("h", "handshake"),
+        ("?", "help"), ("q", "quit"), ("w", "frames"),
     ]
 
     static let chartFooterKeys: [(key: String, action: String)] = [

@@ -44,10 +44,11 @@ final class HTTPParseErrorResponder: ChannelDuplexHandler, RemovableChannelHandl
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         // Half-close after the answer: closing with unread input would reset the connection and could destroy the
-        // answer before the client reads it. The client's own close, or a second, ends it.
+        // answer before the client reads it. The client's own close ends it; failing that, 10 s (a client on a busy
+        // machine can take seconds to read; 1 s lost answers under the test suite's load).
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(mode: .output, promise: nil)
-            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
+            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(10)) { context.close(promise: nil) }
         }
     }
 

@@ -74,15 +74,16 @@ extension ExternalProcesses {
             }) { server, _ in
                 let browser = try await HeadlessChromium.open("\(server.http)/")
                 defer { browser.close() }
-                // "+4999.9 ms|1.2 ms" once a pong and a quote have arrived.
-                let read = #"document.getElementById("clock").textContent + "|" + document.getElementById("p99").textContent"#
+                // "+4999.9 ms|1.2 ms|0.4 ms" once a pong and a quote have arrived.
+                let read = #"["clock", "p99", "rtt"].map((id) => document.getElementById(id).textContent).join("|")"#
                 var figures: [Double] = []
                 try await eventually("the page to measure the clock and a latency") {
                     let text = (try? await browser.evaluate(read)) ?? ""
                     figures = text.split(separator: "|").compactMap { Double($0.split(separator: " ").first ?? "") }
-                    return figures.count == 2
+                    return figures.count == 3
                 }
-                #expect(abs(figures[0] - 5000) < 100, "the offset: \(figures[0]) ms")
+                // The skew to within half the quickest round trip.
+                #expect(abs(figures[0] - 5000) <= figures[2] / 2 + 1, "the offset: \(figures[0]) ms, round trip \(figures[2]) ms")
                 // Uncorrected it would be clamped to 0.
                 #expect(figures[1] > 0 && figures[1] < 2000, "latency p99 \(figures[1]) ms, corrected and not negative")
             }

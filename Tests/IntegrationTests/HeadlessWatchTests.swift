@@ -75,7 +75,8 @@ struct HeadlessWatchTests {
             let table = try await BinaryRun.ticker(
                 ["watch", "--headless", "--url", url, "--duration", "1.5", "--interval", "10"], timeout: .seconds(30))
             #expect(table.status == 0, "\(table.stderr)")
-            #expect(table.stdout.contains("clock +5.0 s  rtt "), "\(table.stdout)")
+            // The skew to within half a round trip (4.9 or 5.1 s only on a loaded machine).
+            #expect(table.stdout.firstMatch(of: #/clock \+(4\.9|5\.0|5\.1) s  rtt/#) != nil, "\(table.stdout)")
             let p50 = try #require(table.stdout.firstMatch(of: /latency p50 ([0-9.]+) (µs|ms)/), "\(table.stdout)")
             #expect(p50.2 == "µs" || (Double(p50.1) ?? 1000) < 1000, "corrected p50: \(p50.0)")
         }

@@ -90,6 +90,20 @@ public final class FeedClient: Sendable {
         connection?.send(ClientMessage.unsubscribe(symbols: symbols).jsonText)
     }
 
+    /// Sends one message on the current connection (nothing when there is none); says whether there was one.
+    @discardableResult
+    public func send(_ message: ClientMessage) -> Bool {
+        guard let connection = state.withLock({ $0.connection }) else { return false }
+        connection.send(message.jsonText)
+        return true
+    }
+
+    /// Drops the TCP connection without a closing handshake (as a network failure would): the close that follows has
+    /// no code (1006), and the client reconnects.
+    public func drop() {
+        state.withLock { $0.connection }?.abort()
+    }
+
     /// Closes the connection with 1000 and ends ``run()`` once the server has answered (or the connection dropped).
     public func close() {
         let (connection, waiter) = state.withLock { state -> (WebSocketConnection?, CheckedContinuation<Void, Never>?) in

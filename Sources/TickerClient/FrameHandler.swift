@@ -27,24 +27,6 @@ final class ConnectionFlags: Sendable {
     }
 }
 
-/// Counts the bytes of frames queued in the channel until the socket has taken them (`bufferedAmount`).
-final class BufferedAmountTracker: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-
-    private let flags: ConnectionFlags
-
-    init(flags: ConnectionFlags) { self.flags = flags }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let bytes = unwrapOutboundIn(data).length
-        let written = promise ?? context.eventLoop.makePromise()
-        flags.bufferedAmount.add(bytes, ordering: .relaxed)
-        written.futureResult.whenComplete { [flags] _ in flags.bufferedAmount.subtract(bytes, ordering: .relaxed) }
-        context.write(data, promise: written)
-    }
-}
-
 /// Turns frames into ``WebSocketEvent``s: reassembles fragmented messages, answers pings, and completes the closing
 /// handshake (echoing the server's close frame when this side had not sent one).
 final class FrameHandler: ChannelInboundHandler {

@@ -45,7 +45,9 @@ public struct FrameRecord: Sendable, Hashable {
     public static let headLength = 12
 
     init(_ frame: WebSocketFrame, direction: Direction, time: Int64) {
-        let payload = frame.unmaskedData
+        // A frame on its way out is still plain text: NIO's encoder applies the mask as it writes the bytes. One that
+        // came in is unmasked here (a server's never is masked).
+        let payload = direction == .sent ? frame.data : frame.unmaskedData
         self.init(
             direction: direction, time: time, fin: frame.fin, rsv1: frame.rsv1, rsv2: frame.rsv2, rsv3: frame.rsv3,
             opcode: UInt8(webSocketOpcode: frame.opcode), maskKey: frame.maskKey.map { Array($0) }, length: payload.readableBytes,

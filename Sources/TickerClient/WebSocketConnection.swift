@@ -100,8 +100,7 @@ public final class WebSocketConnection: Sendable {
                             }
                             let inflater = try agreement.map { try MessageInflater(contextTakeover: !$0.serverNoContextTakeover) }
                             if let onFrame { try channel.pipeline.syncOperations.addHandler(FrameTap(report: onFrame)) }
-                            try channel.pipeline.syncOperations.addHandlers(
-                                BufferedAmountTracker(flags: flags),
+                            try channel.pipeline.syncOperations.addHandler(
                                 FrameHandler(continuation: continuation, flags: flags, inflater: inflater, maxMessageBytes: maxFrameSize))
                             // If the server closed before this point, NIO has torn the pipeline down: the frame handler
                             // will never see a frame or channelInactive. End `events` from the close future then, with the
@@ -173,8 +172,15 @@ public final class WebSocketConnection: Sendable {
     }
 
     /// Queues any frame (masked by the caller): for tests that send binary, oversized or fragmented frames.
+    ///
+    /// Its bytes count in `bufferedAmount` from this call until the socket has taken them, as with the browser's
+    /// `send()`: a burst of sends shows up at once, before the event loop has written any of it.
     public func send(_ frame: WebSocketFrame) {
-        channel.writeAndFlush(frame, promise: nil)
+        let bytes = frame.length
+        flags.bufferedAmount.add(bytes, ordering: .relaxed)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { [flags] _ in flags.bufferedAmount.subtract(bytes, ordering: .relaxed) }
+        channel.writeAndFlush(frame, promise: written)
     }
 
     /// Starts the closing handshake; `events` ends with the server's answer.

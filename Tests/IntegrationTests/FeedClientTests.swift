@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdWebSocket
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 import ServiceLifecycle
 import Testing
@@ -56,7 +57,7 @@ extension ClientEvent {
 
 @Suite("The feed client against a live server", .timeLimit(.minutes(2)))
 struct FeedClientTests {
-    @Test("with tapFrames every frame is reported both ways: the client's masked with their key, the server's not")
+    @Test("with tapFrames every frame is reported both ways: the client's masked with their key (its payload shown unmasked), the server's not")
     func framesTapped() async throws {
         try await TestServer.with { server, _ in
             var configuration = FeedClient.Configuration(url: server.url, symbols: ["AAPL"])
@@ -74,7 +75,27 @@ struct FeedClientTests {
                 #expect(sent?.maskKey?.count == 4 && sent?.fin == true, "a client frame is masked: \(String(describing: sent))")
                 #expect(received?.maskKey == nil && received?.fin == true)
                 #expect(sent.map { $0.length > 0 && $0.length <= 125 && $0.lengthForm == "7-bit" } == true)
+                // The payload as the client wrote it, not as the mask scrambled it on the wire.
+                #expect(sent.map { String(decoding: $0.head, as: UTF8.self) } == #"{"type":"sub"#)
             }
+        }
+    }
+
+    @Test("bufferedAmount counts what send() queued at once, before the event loop has written any of it, and drains to 0")
+    func bufferedAmount() async throws {
+        try await TestServer.with { server, _ in
+            // The connection's own one-thread loop, held busy while the messages are queued: none can be written yet.
+            let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let connection = try await WebSocketConnection.connect(to: server.url, eventLoopGroup: loop)
+            let hold = DispatchSemaphore(value: 0)
+            loop.next().execute { hold.wait() }
+            let message = ClientMessage.ping(id: .string(String(repeating: "x", count: 80))).jsonText
+            for _ in 0..<20 { connection.send(message) }
+            #expect(connection.bufferedAmount == 20 * message.utf8.count)
+            hold.signal()
+            try await eventually("the socket to take every byte") { connection.bufferedAmount == 0 }
+            connection.abort()
+            try await loop.shutdownGracefully()
         }
     }
 

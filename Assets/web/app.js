@@ -37,6 +37,9 @@ let latencies = [];                  // the last 512 tick-to-page latencies as m
 let clockSamples = [];               // the last 16 pings: { offset: server clock - ours, rtt }, in ms
 let lastSeq = 0;
 let conflated = 0;
+let epoch = null;                    // the current connection's epoch, from its welcome
+let position = null;                 // { epoch, seq } of the last tick received: where a reconnection resumes from
+let node = null;                     // the server this connection landed on (welcome's node)
 
 const $ = (id) => document.getElementById(id);
 
@@ -61,7 +64,9 @@ function onOpen() {
   // offers permessage-deflate; when the server agrees, it compresses each quotes frame once, and every browser that
   // agreed gets the same compressed bytes.
   logEvent("open", `open: protocol "${ws.protocol || "(none)"}", extensions "${ws.extensions || "(none)"}"`);
-  send({ type: "subscribe", symbols: wanted });                     // a new connection starts with no subscriptions
+  // A new connection starts with no subscriptions. After a drop, the subscribe asks to resume from the last tick seen:
+  // the server then sends one quotes frame of what changed meanwhile ("resumed":true) instead of a snapshot.
+  send(position ? { type: "subscribe", symbols: wanted, resume: position } : { type: "subscribe", symbols: wanted });
   ping();
   renderStatus();
 }
@@ -108,7 +113,10 @@ function onMessage(event) {
     case "welcome":
       names = new Map(message.symbols.map((entry) => [entry.symbol, entry.name]));
       $("symbol-list").replaceChildren(...message.symbols.map((entry) => new Option(entry.name, entry.symbol)));
-      logEvent("message", `message: welcome, ${message.symbols.length} symbols, tick ${message.tickIntervalMs} ms`);
+      epoch = message.epoch ?? null;
+      node = message.node ?? null;
+      logEvent("message", `message: welcome, ${message.symbols.length} symbols, tick ${message.tickIntervalMs} ms${node ? `, node ${node}` : ""}`);
+      renderStatus();
       break;
     case "subscribed":
       keepOnly(new Set(message.symbols));
@@ -116,7 +124,10 @@ function onMessage(event) {
       break;
     case "snapshot": {
       attempts = 0;                  // this connection works: back off from scratch next time
-      lastSeq = Math.max(lastSeq, message.seq);
+      // resumed:false: the server could not resume (another epoch: its history is not ours); start over from here.
+      lastSeq = message.resumed === false ? message.seq : Math.max(lastSeq, message.seq);
+      if (message.epoch ?? epoch) position = { epoch: message.epoch ?? epoch, seq: message.seq };
+      if (message.resumed === false) logEvent("message", `resynchronised (new epoch): snapshot at seq ${message.seq}`);
       const fresh = message.quotes.map((quote) => quote.symbol).filter((symbol) => !rows.has(symbol));
       for (const quote of message.quotes) applyQuote(quote, false);
       for (const symbol of fresh) rows.get(symbol).firstSeq = message.seq;
@@ -128,8 +139,13 @@ function onMessage(event) {
       // ts is microseconds since the epoch; now - ts is how long the tick took to reach this page.
       latencies.push(now - message.ts / 1000);
       if (latencies.length > 512) latencies.shift();
+      if (message.resumed) {
+        attempts = 0;
+        logEvent("message", `resumed from seq ${position ? position.seq : lastSeq} on ${node || "the server"} (${message.conflated || 0} ticks folded)`);
+      }
       lastSeq = Math.max(lastSeq, message.seq);
-      if (message.conflated) {
+      if (epoch) position = { epoch, seq: message.seq };
+      if (message.conflated && !message.resumed) {
         conflated += message.conflated;
         logEvent("message", `message: quotes, ${message.conflated} earlier tick(s) conflated`);
       }
@@ -308,6 +324,7 @@ function renderStatus() {
   $("clock").textContent = best ? `${offset >= 0 ? "+" : ""}${offset.toFixed(1)} ms` : "–";
   $("rtt").textContent = best ? `${best.rtt.toFixed(1)} ms` : "–";
   $("seq").textContent = lastSeq;
+  $("node").textContent = node || "–";
   $("conflated").textContent = conflated;
   $("reconnects").textContent = reconnects;
 }

@@ -41,11 +41,14 @@ public struct ConnectionStats: Sendable, Hashable {
             recentArrivals.removeAll { receivedAt - $0 > 1_000_000 }
         }
         switch message {
-        case .quotes(let seq, let ts, _, let conflated):
+        case .quotes(let seq, let ts, _, let conflated, _):
             lastSeq = max(lastSeq, seq)
             conflatedTicks += conflated ?? 0
             recordLatency(receivedAt - ts)
-        case .snapshot(let seq, _, _), .heartbeat(let seq, _):
+        case .snapshot(let seq, _, _, _, let resumed):
+            // A refused resume starts over in another history (a new epoch), where seq started again at 1.
+            lastSeq = resumed == false ? seq : max(lastSeq, seq)
+        case .heartbeat(let seq, _):
             lastSeq = max(lastSeq, seq)
         case .pong(.number(let sentAt)?, let ts):
             // The feed client's pings carry their send time as the id.

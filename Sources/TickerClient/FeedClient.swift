@@ -5,7 +5,9 @@ import Synchronization
 import TickerCore
 
 /// The `ticker.v1` client: connects, subscribes, reports every lifecycle event and message, and reconnects by itself
-/// with backoff, resubscribing so the server's snapshot resynchronises the client after a gap.
+/// with backoff. It remembers where it was in the feed (epoch and seq) and resubscribes asking to resume from there:
+/// the server answers with what changed meanwhile (`"resumed":true`), or with a snapshot when it cannot (another
+/// epoch: `"resumed":false`).
 ///
 /// Call ``run()`` in a task and read ``events``. Cancelling that task closes the connection with 1000.
 public final class FeedClient: Sendable {
@@ -52,6 +54,12 @@ public final class FeedClient: Sendable {
         var stopping = false
         /// A backoff pause waiting to be cut short by ``close()``.
         var pauseWaiter: CheckedContinuation<Void, Never>?
+        /// The epoch of the current connection's server, from its `welcome`.
+        var connectionEpoch: String?
+        /// The last seq received and its epoch: where a reconnection resumes from.
+        var position: FeedPosition?
+        /// A subscribe sent and not yet answered by its snapshot: resuming would skip that snapshot.
+        var subscribeUnanswered = false
     }
 
     public init(configuration: Configuration) {
@@ -63,6 +71,9 @@ public final class FeedClient: Sendable {
     /// The WebSocket API's `readyState`.
     public var readyState: ReadyState { state.withLock { $0.readyState } }
 
+    /// Where the client is in the feed (the last seq received and its epoch); a reconnection resumes from here.
+    public var position: FeedPosition? { state.withLock { $0.position } }
+
     /// Bytes sent and not yet written to the socket (`bufferedAmount`).
     public var bufferedAmount: Int { state.withLock { $0.connection?.bufferedAmount ?? 0 } }
 
@@ -70,6 +81,7 @@ public final class FeedClient: Sendable {
     public func subscribe(_ symbols: [String]) {
         let connection = state.withLock { state -> WebSocketConnection? in
             state.desired += symbols.filter { !state.desired.contains($0) }
+            state.subscribeUnanswered = true
             return state.connection
         }
         connection?.send(ClientMessage.subscribe(symbols: symbols).jsonText)
@@ -171,14 +183,15 @@ public final class FeedClient: Sendable {
     /// One connection's life: open, subscribe, messages, close. Says whether the server refused access (and why), and
     /// whether it served quotes (a snapshot or a tick).
     private func session(on connection: WebSocketConnection) async -> (refusal: String?, served: Bool) {
-        let (desired, stopping) = state.withLock { state -> ([String], Bool) in
+        let (desired, stopping, resume) = state.withLock { state -> ([String], Bool, FeedPosition?) in
             state.connection = connection
             state.readyState = state.stopping ? .closing : .open
-            return (state.desired, state.stopping)
+            state.connectionEpoch = nil
+            return (state.desired, state.stopping, state.subscribeUnanswered ? nil : state.position)
         }
         if stopping { connection.close(code: .normalClosure, reason: "client closing") }
         continuation.yield(.open(protocol: connection.negotiatedProtocol, handshake: connection.handshake))
-        if !desired.isEmpty { connection.send(ClientMessage.subscribe(symbols: desired).jsonText) }
+        if !desired.isEmpty { connection.send(ClientMessage.subscribe(symbols: desired, resume: resume).jsonText) }
         // Pings whose id is their send time: each pong measures the round trip and the server's clock offset.
         let pinger = configuration.clockPingInterval.map { interval in
             Task {
@@ -198,8 +211,22 @@ public final class FeedClient: Sendable {
                     do {
                         let message = try ServerMessage.decode(Data(text.utf8))
                         switch message {
-                        case .welcome(let symbols, _, _): state.withLock { $0.universe = symbols.map(\.symbol) }
-                        case .snapshot, .quotes: served = true
+                        case .welcome(let symbols, _, _, let epoch, _, _):
+                            state.withLock {
+                                $0.universe = symbols.map(\.symbol)
+                                $0.connectionEpoch = epoch
+                            }
+                        case .snapshot(let seq, _, _, let epoch, _):
+                            served = true
+                            state.withLock { state in
+                                state.subscribeUnanswered = false
+                                if let epoch = epoch ?? state.connectionEpoch { state.position = FeedPosition(epoch: epoch, seq: seq) }
+                            }
+                        case .quotes(let seq, _, _, _, _):
+                            served = true
+                            state.withLock { state in
+                                if let epoch = state.connectionEpoch { state.position = FeedPosition(epoch: epoch, seq: seq) }
+                            }
                         default: break
                         }
                         continuation.yield(.message(message, receivedAt: receivedAt, bytes: text.utf8.count, wireBytes: wireBytes))

@@ -41,7 +41,7 @@ public struct MarketState: Sendable, Hashable {
     /// Applies one server message received at `receivedAt` (µs).
     public mutating func apply(_ message: ServerMessage, receivedAt: Int64) {
         switch message {
-        case .welcome(let symbols, _, _):
+        case .welcome(let symbols, _, _, _, _, _):
             available = symbols
             names = Dictionary(symbols.map { ($0.symbol, $0.name) }, uniquingKeysWith: { first, _ in first })
         case .subscribed(let symbols):
@@ -50,14 +50,14 @@ public struct MarketState: Sendable, Hashable {
             let known = Set(subscriptionOrder)
             subscriptionOrder += symbols.filter { !known.contains($0) }
             for symbol in rows.keys where !current.contains(symbol) { rows[symbol] = nil }
-        case .snapshot(_, _, let quotes):
+        case .snapshot(_, _, let quotes, _, _):
             for quote in quotes where subscriptionOrder.contains(quote.symbol) {
                 var row = rows[quote.symbol] ?? Row(quote: quote, history: [], direction: .unchanged, updatedAt: receivedAt)
                 row.quote = quote
                 row.history = Array((row.history + [quote.price]).suffix(Self.historyLength))
                 rows[quote.symbol] = row
             }
-        case .quotes(_, _, let quotes, _):
+        case .quotes(_, _, let quotes, _, _):
             for quote in quotes {
                 guard var row = rows[quote.symbol] else { continue }
                 let previous = row.quote.price

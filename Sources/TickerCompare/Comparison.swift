@@ -40,10 +40,10 @@ public struct Comparison: Sendable {
             for await event in oracle.events {
                 guard case .text(let text, _) = event, let message = try? ServerMessage.decode(Data(text.utf8)) else { continue }
                 switch message {
-                case .snapshot(let seq, _, _):
+                case .snapshot(let seq, _, _, _, _):
                     truthSoFar.seq.store(seq, ordering: .relaxed)
                     startedContinuation.yield(seq)
-                case .quotes(let seq, let ts, let quotes, _):
+                case .quotes(let seq, let ts, let quotes, _, _):
                     truthSoFar.record.withLock { $0.record(seq: seq, ts: ts, symbols: quotes.map(\.symbol)) }
                     truthSoFar.seq.store(seq, ordering: .relaxed)
                 default:

@@ -62,7 +62,7 @@ enum StyleRunners {
                         run.countRequest()
                         run.markReady()
                         let now = WallClock.nowMicroseconds()
-                        if case .quotes(let seq, _, let quotes, _) = try? ServerMessage.decode(Data(data.dropFirst(6).utf8)) {
+                        if case .quotes(let seq, _, let quotes, _, _) = try? ServerMessage.decode(Data(data.dropFirst(6).utf8)) {
                             run.observe(quotes.map { Observation(symbol: $0.symbol, seq: seq, exact: true, seenAt: now) })
                         }
                     }
@@ -85,7 +85,7 @@ enum StyleRunners {
                 let now = WallClock.nowMicroseconds()
                 switch try? ServerMessage.decode(Data(text.utf8)) {
                 case .snapshot?: run.markReady()
-                case .quotes(let seq, _, let quotes, _)?:
+                case .quotes(let seq, _, let quotes, _, _)?:
                     run.observe(quotes.map { Observation(symbol: $0.symbol, seq: seq, exact: true, seenAt: now) })
                 default: break
                 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// A message from a client to the server.
 public enum ClientMessage: Hashable, Sendable {
-    /// Adds symbols to the subscription (`"*"` = all).
-    case subscribe(symbols: [String])
+    /// Adds symbols to the subscription (`"*"` = all). The first subscribe of a connection may ask to `resume` from
+    /// where the client was, instead of a snapshot.
+    case subscribe(symbols: [String], resume: FeedPosition? = nil)
     /// Removes symbols from the subscription (`"*"` = all).
     case unsubscribe(symbols: [String])
     /// Asks for a `pong` carrying the same `id`.
@@ -15,12 +16,21 @@ public enum ClientMessage: Hashable, Sendable {
         writer.beginObject()
         writer.key("type")
         switch self {
-        case .subscribe(let symbols), .unsubscribe(let symbols):
+        case .subscribe(let symbols, _), .unsubscribe(let symbols):
             if case .subscribe = self { writer.string("subscribe") } else { writer.string("unsubscribe") }
             writer.key("symbols")
             writer.beginArray()
             for symbol in symbols { writer.string(symbol) }
             writer.endArray()
+            if case .subscribe(_, let resume?) = self {
+                writer.key("resume")
+                writer.beginObject()
+                writer.key("epoch")
+                writer.string(resume.epoch)
+                writer.key("seq")
+                writer.integer(resume.seq)
+                writer.endObject()
+            }
         case .ping(let id):
             writer.string("ping")
             writer.key("id")
@@ -62,7 +72,8 @@ extension ClientMessage {
         do {
             switch envelope.type {
             case "subscribe":
-                return .subscribe(symbols: try decoder.decode(SymbolsBody.self, from: data).symbols)
+                let body = try decoder.decode(SubscribeBody.self, from: data)
+                return .subscribe(symbols: body.symbols, resume: body.resume)
             case "unsubscribe":
                 return .unsubscribe(symbols: try decoder.decode(SymbolsBody.self, from: data).symbols)
             case "ping":
@@ -82,5 +93,9 @@ extension ClientMessage {
 
     private struct Envelope: Decodable { var type: String }
     private struct SymbolsBody: Decodable { var symbols: [String] }
+    private struct SubscribeBody: Decodable {
+        var symbols: [String]
+        var resume: FeedPosition?
+    }
     private struct PingBody: Decodable { var id: PingIDValue? }
 }

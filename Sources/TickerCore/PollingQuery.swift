@@ -6,6 +6,8 @@ public struct PollingQuery: Hashable, Sendable {
     public var symbols: SymbolSet
     /// Answer with changes after this `seq`; nil means "from now on".
     public var since: UInt64?
+    /// The epoch `since` belongs to, when it was given as `EPOCH:SEQ` (a bare `SEQ` means the server's own).
+    public var sinceEpoch: String?
     /// How long a long poll may wait before answering 204.
     public var timeoutMs: Int
 
@@ -39,6 +41,7 @@ public struct PollingQuery: Hashable, Sendable {
     ) throws(Problem) {
         var symbols = SymbolSet.all(capacity: catalog.count)
         var since: UInt64?
+        var sinceEpoch: String?
         var timeoutMs = limits.defaultTimeoutMs
         for (name, value) in parameters {
             switch name {
@@ -56,10 +59,11 @@ public struct PollingQuery: Hashable, Sendable {
                 }
                 symbols = selection.known
             case "since":
-                guard let parsed = UInt64(value) else {
-                    throw Problem(parameter: "since", message: "since must be a non-negative integer seq, got \"\(value)\"")
+                guard let parsed = FeedPosition(text: value, defaultEpoch: "") else {
+                    throw Problem(parameter: "since", message: "since must be a seq or EPOCH:SEQ (a non-negative integer seq), got \"\(value)\"")
                 }
-                since = parsed
+                since = parsed.seq
+                sinceEpoch = parsed.epoch.isEmpty ? nil : parsed.epoch
             case "timeoutMs":
                 guard let parsed = Int(value), (0...limits.maxTimeoutMs).contains(parsed) else {
                     throw Problem(
@@ -79,6 +83,7 @@ public struct PollingQuery: Hashable, Sendable {
         }
         self.symbols = symbols
         self.since = since
+        self.sinceEpoch = sinceEpoch
         self.timeoutMs = timeoutMs
     }
 }

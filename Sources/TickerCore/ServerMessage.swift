@@ -2,14 +2,18 @@ import Foundation
 
 /// A message from the server to a client, one JSON object per WebSocket text frame.
 public enum ServerMessage: Hashable, Sendable {
-    /// Sent first on every connection.
-    case welcome(symbols: [SymbolName], tickIntervalMs: Int, heartbeatIntervalMs: Int)
+    /// Sent first on every connection, with where the feed is (`epoch`, `seq`) and which server this is (`node`).
+    case welcome(
+        symbols: [SymbolName], tickIntervalMs: Int, heartbeatIntervalMs: Int, epoch: String? = nil, seq: UInt64? = nil,
+        node: String? = nil)
     /// The client's whole subscription set, after every subscribe or unsubscribe.
     case subscribed(symbols: [String])
-    /// Current state of newly subscribed symbols.
-    case snapshot(seq: UInt64, ts: Int64, quotes: [Quote])
-    /// The subscribed symbols that changed in a tick; `conflated` counts earlier ticks folded in for a slow client.
-    case quotes(seq: UInt64, ts: Int64, quotes: [Quote], conflated: Int?)
+    /// Current state of newly subscribed symbols, in `epoch`; `resumed` is false when a resume was asked and could
+    /// not be granted (the client starts over from this snapshot).
+    case snapshot(seq: UInt64, ts: Int64, quotes: [Quote], epoch: String? = nil, resumed: Bool? = nil)
+    /// The subscribed symbols that changed in a tick; `conflated` counts earlier ticks folded in for a slow client;
+    /// `resumed` marks the one frame that answers a granted resume.
+    case quotes(seq: UInt64, ts: Int64, quotes: [Quote], conflated: Int?, resumed: Bool? = nil)
     /// Sent when a client was sent nothing for a heartbeat interval.
     case heartbeat(seq: UInt64, ts: Int64)
     /// The answer to a client `ping`.
@@ -47,7 +51,7 @@ public enum ServerMessage: Hashable, Sendable {
         writer.key("type")
         writer.string(type)
         switch self {
-        case .welcome(let symbols, let tickIntervalMs, let heartbeatIntervalMs):
+        case .welcome(let symbols, let tickIntervalMs, let heartbeatIntervalMs, let epoch, let seq, let node):
             writer.key("protocol")
             writer.string(TickerProtocol.name)
             writer.key("symbols")
@@ -65,10 +69,22 @@ public enum ServerMessage: Hashable, Sendable {
             writer.integer(tickIntervalMs)
             writer.key("heartbeatIntervalMs")
             writer.integer(heartbeatIntervalMs)
+            if let epoch {
+                writer.key("epoch")
+                writer.string(epoch)
+            }
+            if let seq {
+                writer.key("seq")
+                writer.integer(seq)
+            }
+            if let node {
+                writer.key("node")
+                writer.string(node)
+            }
         case .subscribed(let symbols):
             writer.key("symbols")
             Self.writeStrings(symbols, to: &writer)
-        case .snapshot(let seq, let ts, let quotes), .quotes(let seq, let ts, let quotes, _):
+        case .snapshot(let seq, let ts, let quotes, _, _), .quotes(let seq, let ts, let quotes, _, _):
             writer.key("seq")
             writer.integer(seq)
             writer.key("ts")
@@ -77,9 +93,26 @@ public enum ServerMessage: Hashable, Sendable {
             writer.beginArray()
             for quote in quotes { quote.write(to: &writer) }
             writer.endArray()
-            if case .quotes(_, _, _, let conflated?) = self {
-                writer.key("conflated")
-                writer.integer(conflated)
+            switch self {
+            case .quotes(_, _, _, let conflated, let resumed):
+                if let conflated {
+                    writer.key("conflated")
+                    writer.integer(conflated)
+                }
+                if let resumed {
+                    writer.key("resumed")
+                    writer.boolean(resumed)
+                }
+            case .snapshot(_, _, _, let epoch, let resumed):
+                if let epoch {
+                    writer.key("epoch")
+                    writer.string(epoch)
+                }
+                if let resumed {
+                    writer.key("resumed")
+                    writer.boolean(resumed)
+                }
+            default: break
             }
         case .heartbeat(let seq, let ts):
             writer.key("seq")

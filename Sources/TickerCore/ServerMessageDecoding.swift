@@ -28,16 +28,18 @@ extension ServerMessage {
             }
             return .welcome(
                 symbols: symbols, tickIntervalMs: try need(raw.tickIntervalMs, "tickIntervalMs"),
-                heartbeatIntervalMs: try need(raw.heartbeatIntervalMs, "heartbeatIntervalMs"))
+                heartbeatIntervalMs: try need(raw.heartbeatIntervalMs, "heartbeatIntervalMs"), epoch: raw.epoch, seq: raw.seq,
+                node: raw.node)
         case "subscribed":
             return .subscribed(symbols: try need(raw.symbols, "symbols").map(\.symbol))
         case "snapshot":
             return .snapshot(
-                seq: try need(raw.seq, "seq"), ts: try need(raw.ts, "ts"), quotes: try need(raw.quotes, "quotes"))
+                seq: try need(raw.seq, "seq"), ts: try need(raw.ts, "ts"), quotes: try need(raw.quotes, "quotes"), epoch: raw.epoch,
+                resumed: raw.resumed)
         case "quotes":
             return .quotes(
                 seq: try need(raw.seq, "seq"), ts: try need(raw.ts, "ts"), quotes: try need(raw.quotes, "quotes"),
-                conflated: raw.conflated)
+                conflated: raw.conflated, resumed: raw.resumed)
         case "heartbeat":
             return .heartbeat(seq: try need(raw.seq, "seq"), ts: try need(raw.ts, "ts"))
         case "pong":
@@ -95,6 +97,9 @@ private struct RawMessage: Decodable {
     var tickIntervalMs: Int?
     var heartbeatIntervalMs: Int?
     var conflated: Int?
+    var epoch: String?
+    var node: String?
+    var resumed: Bool?
     var id: PingIDValue?
     var code: String?
     var message: String?

@@ -273,8 +273,8 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
     private func handle(_ bytes: [UInt8]) {
         do {
             switch try ClientMessage.decode(Data(bytes)) {
-            case .subscribe(let symbols):
-                fanOut.changeSubscriptions(self, subscribe: true, names: symbols)
+            case .subscribe(let symbols, let resume):
+                fanOut.changeSubscriptions(self, subscribe: true, names: symbols, resume: resume)
             case .unsubscribe(let symbols):
                 fanOut.changeSubscriptions(self, subscribe: false, names: symbols)
             case .ping(let id):

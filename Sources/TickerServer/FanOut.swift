@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -20,8 +21,10 @@ final class FanOut: Service, Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     private let state: Mutex<State>
-    /// The `welcome` every connection gets first, encoded once (each connection frames it, compressed or not).
-    private let welcome: [UInt8]
+    /// The symbols every connection's `welcome` lists.
+    private let welcomeSymbols: [ServerMessage.SymbolName]
+    /// The name of this server's history: a client's resume position is only good in the same epoch.
+    let epoch: String
     /// WebSocket channels open (refused and closing ones included): it returns to 0 once every client is gone.
     private let channels = Atomic<Int>(0)
 
@@ -45,6 +48,8 @@ final class FanOut: Service, Sendable {
         /// Open Server-Sent Events streams (they count against `--max-connections` too).
         var streams = 0
         var shuttingDown = false
+        /// This server's name in `welcome`.
+        var node: String
     }
 
     /// What the hub knows of a connection.
@@ -90,13 +95,34 @@ final class FanOut: Service, Sendable {
         self.state = Mutex(
             State(
                 book: QuoteBook(quotes: initialQuotes, ts: configuration.nowMicroseconds),
-                history: PriceHistory(symbolCount: catalog.count, depth: configuration.historyDepth)))
-        welcome =
-            ServerMessage.welcome(
-                symbols: catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) },
-                tickIntervalMs: Int(configuration.tickInterval.milliseconds),
-                heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds)
-            ).encodedJSON
+                history: PriceHistory(symbolCount: catalog.count, depth: configuration.historyDepth),
+                node: configuration.nodeName ?? "\(ProcessInfo.processInfo.hostName):\(configuration.port)"))
+        welcomeSymbols = catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) }
+        epoch = configuration.epoch ?? Self.freshEpoch()
+    }
+
+    /// 16 hex digits of randomness: two server starts never share an epoch.
+    private static func freshEpoch() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Names this server after the port it bound (when `nodeName` was not given and the port was chosen by the system).
+    func listening(on port: Int) {
+        guard configuration.nodeName == nil else { return }
+        state.withLock { $0.node = "\(ProcessInfo.processInfo.hostName):\(port)" }
+    }
+
+    /// This server's name in `welcome`.
+    var node: String { state.withLock { $0.node } }
+
+    /// The `welcome` for a connection opening now: the symbols, the timings, and where the feed is.
+    private func welcome(_ state: State) -> [UInt8] {
+        ServerMessage.welcome(
+            symbols: welcomeSymbols, tickIntervalMs: Int(configuration.tickInterval.milliseconds),
+            heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds), epoch: epoch, seq: state.book.seq, node: state.node
+        ).encodedJSON
     }
 
     // MARK: Feed side
@@ -245,7 +271,7 @@ final class FanOut: Service, Sendable {
             state.connections[state.nextID] = Member(
                 connection: connection, lane: connection.lane, subscriptions: SymbolSet(capacity: catalog.count),
                 compressionBits: connection.compression?.serverWindowBits)
-            return .registered(id: state.nextID, welcome: welcome)
+            return .registered(id: state.nextID, welcome: welcome(state))
         }
         if case .registered(let id, _) = result {
             metrics.connectionOpened()
@@ -270,7 +296,13 @@ final class FanOut: Service, Sendable {
     /// On the connection's loop: applies a subscribe or unsubscribe and queues `subscribed`, the `snapshot` of added
     /// symbols and any error, in order with the ticks: they are handed to the connection's lane under the hub lock,
     /// behind every tick the snapshot covers and ahead of every tick it does not.
-    func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String]) {
+    ///
+    /// `resume` (on a subscribe) asks to continue from where the client was instead of a snapshot: granted on a
+    /// connection with no subscription yet, in this epoch, from a seq not ahead of the feed. Then the answer is one
+    /// `quotes` frame at the current seq with the latest quote of every requested symbol that changed after it (empty
+    /// when nothing did), `"conflated"` counting the other ticks folded in and `"resumed":true`; otherwise a snapshot
+    /// with `"resumed":false`.
+    func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String], resume: FeedPosition? = nil) {
         let selection = SymbolSelection(names: names, in: catalog)
         let limit = configuration.maxSubscriptionsPerClient
         let outcome = state.withLock { state -> (summary: String, lane: LoopLane?, start: Bool) in
@@ -289,8 +321,21 @@ final class FanOut: Service, Sendable {
             } else {
                 messages.append(.subscribed(symbols: new.map { catalog.symbols[$0].symbol }))
                 let added = new.subtracting(old)
-                if !added.isEmpty {
-                    messages.append(.snapshot(seq: state.book.seq, ts: state.book.ts, quotes: state.book.quotes(in: added)))
+                let book = state.book
+                let resumption = resume.flatMap { old.isEmpty ? $0.resumption(at: FeedPosition(epoch: epoch, seq: book.seq)) : nil }
+                switch resumption {
+                case .resume(let folded)?:
+                    let since = resume?.seq ?? book.seq
+                    messages.append(
+                        .quotes(
+                            seq: book.seq, ts: book.ts, quotes: book.quotes(in: added, changedAfter: since),
+                            conflated: folded > 0 ? folded : nil, resumed: true))
+                case .resynchronise?:
+                    messages.append(.snapshot(seq: book.seq, ts: book.ts, quotes: book.quotes(in: added), epoch: epoch, resumed: false))
+                case nil:
+                    if !added.isEmpty {
+                        messages.append(.snapshot(seq: book.seq, ts: book.ts, quotes: book.quotes(in: added), epoch: epoch))
+                    }
                 }
                 if let error = selection.unknownSymbolError { messages.append(error) }
                 if new != old {
@@ -299,7 +344,14 @@ final class FanOut: Service, Sendable {
                     state.connections[connection.id]?.subscriptions = new
                     state.groupsSnapshot = nil
                 }
-                summary = "now \(new.count) symbol(s)" + (added.isEmpty ? "" : ", snapshot of \(added.count)")
+                switch resumption {
+                case .resume(let folded)?:
+                    summary = "now \(new.count) symbol(s), resumed from seq \(resume?.seq ?? 0) (\(folded) tick(s) folded)"
+                case .resynchronise(let reason)?:
+                    summary = "now \(new.count) symbol(s), resume refused (\(reason)): snapshot of \(added.count)"
+                case nil:
+                    summary = "now \(new.count) symbol(s)" + (added.isEmpty ? "" : ", snapshot of \(added.count)")
+                }
             }
             let payloads = messages.map(\.encodedJSON)
             let start = member.lane.submit(.action { for payload in payloads { connection.queue(message: payload) } })

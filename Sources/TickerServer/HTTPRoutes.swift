@@ -19,6 +19,8 @@ struct HTTPRoutes {
         }
         router.get("/api/quotes/poll") { request, _ in
             let query = try parse(request)
+            // A position from another epoch is not one of this history's: the full current state, at once.
+            if let epoch = query.sinceEpoch, epoch != fanOut.epoch { return json(quotesBody(fanOut.currentQuotes(query.symbols))) }
             guard fanOut.admitLongPoll() else { return tooManyLongPolls() }
             defer { fanOut.finishLongPoll() }
             guard
@@ -125,6 +127,8 @@ struct HTTPRoutes {
     private func quotesBody(_ snapshot: FanOut.QuoteSnapshot) -> [UInt8] {
         var writer = JSONWriter(capacity: 64 + snapshot.quotes.count * 200)
         writer.beginObject()
+        writer.key("epoch")
+        writer.string(fanOut.epoch)
         writer.key("seq")
         writer.integer(snapshot.seq)
         writer.key("ts")
@@ -191,8 +195,12 @@ struct HTTPRoutes {
         writer.beginObject()
         writer.key("status")
         writer.string("ok")
+        writer.key("epoch")
+        writer.string(fanOut.epoch)
         writer.key("seq")
         writer.integer(fanOut.seq)
+        writer.key("node")
+        writer.string(fanOut.node)
         writer.key("connections")
         writer.integer(fanOut.connectionCount)
         writer.key("sessions")

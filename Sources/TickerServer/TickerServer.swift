@@ -98,7 +98,11 @@ public struct TickerServer: Sendable {
             router: router,
             server: try tlsConfiguration.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ticker"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                fanOut.listening(on: port)
+                await onListening(port)
+            },
             eventLoopGroupProvider: .shared(eventLoops),
             logger: serverLogger)
     }

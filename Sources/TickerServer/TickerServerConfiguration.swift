@@ -41,6 +41,10 @@ public struct TickerServerConfiguration: Sendable {
     /// For tests: how far ahead of the machine's clock this server's `ts` runs (ticks, pongs, heartbeats), so a
     /// client's clock-offset estimate can be checked against a known offset.
     public var clockSkew: Duration = .zero
+    /// The epoch this server's history is named by; nil: a fresh random one per start (a restart is a new history).
+    public var epoch: String?
+    /// This server's name in `welcome` (`--node-name`); nil: the host name and the bound port.
+    public var nodeName: String?
     /// The server's time as it writes it in `ts`: microseconds since the epoch, plus ``clockSkew``.
     public var nowMicroseconds: Int64 { WallClock.nowMicroseconds() + clockSkew.microseconds }
     /// Changes kept per symbol for `GET /api/history` (and the most `points` it answers).

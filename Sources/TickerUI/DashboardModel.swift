@@ -13,6 +13,8 @@ public struct DashboardModel: Sendable, Hashable {
     public var url: String
     public var readyState = ReadyState.connecting
     public var negotiatedProtocol: String?
+    /// The server this connection landed on (`node` in its welcome), when it names itself.
+    public var node: String?
     public var handshake: Handshake?
     public var market = MarketState()
     /// While paused, the view shows this copy and the live state keeps updating underneath.

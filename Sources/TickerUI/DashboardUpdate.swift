@@ -75,20 +75,31 @@ public enum DashboardUpdate {
             }
             log(.open, "open: protocol \(negotiated ?? "(none)")" + (extensions ?? ""))
         case .message(let message, let receivedAt, let bytes, let wireBytes):
+            let previousSeq = model.stats.lastSeq
             model.market.apply(message, receivedAt: receivedAt)
             if let chart = model.chart { model.chart = extended(chart, by: message) }
             model.stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes, wireBytes: wireBytes)
             switch message {
-            case .quotes(_, _, _, let conflated):
+            case .quotes(_, _, _, let conflated, let resumed):
                 model.quotesMessages += 1
-                if let conflated { log(.message, "message: quotes, \(conflated) earlier tick(s) conflated") }
-            case .welcome(let symbols, let tick, let heartbeat):
+                if resumed == true {
+                    log(.message, "resumed from seq \(previousSeq) on \(model.node ?? "the server") (\(conflated ?? 0) ticks folded)")
+                } else if let conflated {
+                    log(.message, "message: quotes, \(conflated) earlier tick(s) conflated")
+                }
+            case .welcome(let symbols, let tick, let heartbeat, _, _, let node):
                 model.tickMilliseconds = tick
-                log(.message, "message: welcome, \(symbols.count) symbols, tick \(tick) ms, heartbeat \(heartbeat) ms")
+                model.node = node
+                let on = node.map { ", node \($0)" } ?? ""
+                log(.message, "message: welcome, \(symbols.count) symbols, tick \(tick) ms, heartbeat \(heartbeat) ms\(on)")
             case .subscribed(let symbols):
                 log(.message, "message: subscribed, \(symbols.count) symbol(s)")
-            case .snapshot(let seq, _, let quotes):
-                log(.message, "message: snapshot, \(quotes.count) quote(s) at seq \(seq)")
+            case .snapshot(let seq, _, let quotes, _, let resumed):
+                if resumed == false {
+                    log(.message, "resynchronised (new epoch): snapshot of \(quotes.count) quote(s) at seq \(seq)")
+                } else {
+                    log(.message, "message: snapshot, \(quotes.count) quote(s) at seq \(seq)")
+                }
             case .heartbeat(let seq, _):
                 log(.message, "message: heartbeat at seq \(seq)")
             case .pong(_, _):
@@ -122,7 +133,7 @@ public enum DashboardUpdate {
     private static func extended(_ chart: ChartState, by message: ServerMessage) -> ChartState {
         var chart = chart
         switch message {
-        case .quotes(let seq, let ts, let quotes, _), .snapshot(let seq, let ts, let quotes):
+        case .quotes(let seq, let ts, let quotes, _, _), .snapshot(let seq, let ts, let quotes, _, _):
             if let quote = quotes.first(where: { $0.symbol == chart.symbol }) {
                 chart.append(PriceHistory.Point(seq: seq, ts: ts, price: quote.price, volume: quote.volume))
             }

@@ -82,6 +82,9 @@ public enum DashboardView {
             ("latency p50 \(stats.latency(percentile: 0.5).map { Formatting.duration(microseconds: $0) } ?? "–")", .plain),
             ("p99 \(stats.latency(percentile: 0.99).map { Formatting.duration(microseconds: $0) } ?? "–")", .plain),
             ("seq \(stats.lastSeq)", .plain),
+            // The server this connection landed on, beside where it is in the feed (behind a balancer, it changes when
+            // a node goes away and the client resumes on another).
+            model.node.map { ("on \($0)", CellStyle.plain) },
             ("conflated \(stats.conflatedTicks)", stats.conflatedTicks > 0 ? CellStyle(.warning) : .plain),
             ("buffered \(Formatting.bytes(model.bufferedAmount))", .plain),
             // permessage-deflate: how much smaller the messages were on the wire.
@@ -95,7 +98,8 @@ public enum DashboardView {
         if model.isPaused { parts.insert(("PAUSED", CellStyle(.warning, bold: true, reverse: true)), at: 0) }
         x = rect.x + 1
         for (text, style) in parts {
-            guard x + text.count <= rect.x + rect.width else { break }
+            // What does not fit is left out, and shorter parts after it still get their place.
+            guard x + text.count <= rect.x + rect.width else { continue }
             x += grid.put(text, x: x, y: rect.y + 1, style: style) + 2
         }
     }

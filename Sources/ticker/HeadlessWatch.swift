@@ -60,7 +60,7 @@ struct HeadlessWatch {
                         let clock = progress.model.withLock { $0.stats.clock }
                         for line in JSONLines.lines(for: event, now: now, clock: clock) { writeLine(line) }
                     }
-                    if case .message(.quotes(_, _, let quotes, _), _, _, _) = event {
+                    if case .message(.quotes(_, _, let quotes, _, _), _, _, _) = event {
                         let total = progress.updates.add(quotes.count, ordering: .relaxed).newValue
                         if let count, total >= count { client.close() }
                     }

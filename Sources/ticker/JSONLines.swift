@@ -64,23 +64,35 @@ enum JSONLines {
             ]
         case .message(let message, let receivedAt, _, _):
             switch message {
-            case .quotes(let seq, let ts, let quotes, let conflated):
-                return quotes.map { quote in
-                    record("quote") {
-                        $0.key("seq")
-                        $0.integer(seq)
-                        $0.key("ts")
-                        $0.integer(ts)
-                        $0.key("latencyUs")
-                        $0.integer(clock.latency(receivedAt: receivedAt, serverTimestamp: ts))
-                        if let conflated {
+            case .quotes(let seq, let ts, let quotes, let conflated, let resumed):
+                // The answer to a granted resume: said once, then its quotes like any tick's.
+                let resumption =
+                    resumed == true
+                    ? [
+                        record("resumed") {
+                            $0.key("seq")
+                            $0.integer(seq)
                             $0.key("conflated")
-                            $0.integer(conflated)
+                            $0.integer(conflated ?? 0)
                         }
-                        $0.key("quote")
-                        $0.raw(quote.encodedJSON)
+                    ] : []
+                return resumption
+                    + quotes.map { quote in
+                        record("quote") {
+                            $0.key("seq")
+                            $0.integer(seq)
+                            $0.key("ts")
+                            $0.integer(ts)
+                            $0.key("latencyUs")
+                            $0.integer(clock.latency(receivedAt: receivedAt, serverTimestamp: ts))
+                            if let conflated {
+                                $0.key("conflated")
+                                $0.integer(conflated)
+                            }
+                            $0.key("quote")
+                            $0.raw(quote.encodedJSON)
+                        }
                     }
-                }
             default:
                 return [
                     record("message") {

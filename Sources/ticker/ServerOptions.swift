@@ -83,6 +83,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Accept permessage-deflate from clients that offer it: each tick frame compressed once for all of them.")
     var compression: OnOff = .on
     @Option(help: "Event-loop threads for the sockets (default: one per core).") var threads: Int?
+    @Option(help: "This server's name in welcome (default: the host name and the bound port).") var nodeName: String?
 
     func validate() throws {
         guard (1...60_000).contains(tickMs) else { throw ValidationError("--tick-ms must be from 1 to 60000, got \(tickMs)") }
@@ -115,6 +116,7 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError(
                 "--long-poll-timeout-ms must be from 0 to --long-poll-max-timeout-ms (\(longPollMaxTimeoutMs)), got \(longPollTimeoutMs)")
         }
+        if let nodeName, nodeName.isEmpty || nodeName.count > 200 { throw ValidationError("--node-name must be 1 to 200 characters") }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let token = effectiveToken, token.isEmpty { throw ValidationError("--token must not be empty") }
     }
@@ -146,6 +148,7 @@ struct ServerOptions: ParsableArguments {
         configuration.socketSendBufferBytes = socketSendBuffer
         configuration.maxHeaderBytes = maxHeaderBytes
         configuration.headerTimeout = .milliseconds(headerTimeoutMs)
+        configuration.nodeName = nodeName
         return configuration
     }
 

@@ -29,7 +29,7 @@ struct BackpressureTests {
             slow.connection.setReading(true)
             var lastSeq: UInt64 = 0
             while true {
-                guard case .quotes(let seq, _, let quotes, let conflated) = try await slow.next() else { continue }
+                guard case .quotes(let seq, _, let quotes, let conflated, _) = try await slow.next() else { continue }
                 #expect(seq > lastSeq)
                 lastSeq = seq
                 guard let conflated else { continue }
@@ -50,7 +50,7 @@ struct BackpressureTests {
             }
             // Once it has caught up, one frame per tick again (the socket's 20 s watchdog bounds the wait).
             while true {
-                guard case .quotes(let next, _, _, let conflated) = try await slow.next(where: \.isQuotes) else { continue }
+                guard case .quotes(let next, _, _, let conflated, _) = try await slow.next(where: \.isQuotes) else { continue }
                 #expect(next > lastSeq)
                 lastSeq = next
                 if conflated == nil { break }
@@ -112,12 +112,12 @@ struct BackpressureTests {
             let lastSeqNow = try await server.get("/api/quotes?symbols=AAPL").body
 
             // The healthy client, read afterwards from its own buffer: every tick from its snapshot to past the drop.
-            guard case .snapshot(let snapshotSeq, _, _) = try await healthy.next(where: { if case .snapshot = $0 { true } else { false } })
+            guard case .snapshot(let snapshotSeq, _, _, _, _) = try await healthy.next(where: { if case .snapshot = $0 { true } else { false } })
             else { throw TestFailure("no snapshot") }
             let pastTheDrop = try JSONDecoder().decode(QuotesSeq.self, from: Data(lastSeqNow.utf8)).seq + 10
             var expected = snapshotSeq + 1
             while expected <= pastTheDrop {
-                guard case .quotes(let seq, _, _, let conflated) = try await healthy.next(where: \.isQuotes) else { continue }
+                guard case .quotes(let seq, _, _, let conflated, _) = try await healthy.next(where: \.isQuotes) else { continue }
                 #expect(seq == expected && conflated == nil, "the healthy client missed or folded a tick")
                 expected = seq + 1
             }

@@ -66,6 +66,24 @@ extension ExternalProcesses {
             }
         }
 
+        @Test("a dropped page reconnects and resumes: one resumed frame, no new snapshot, the node shown, the log saying so")
+        func resume() async throws {
+            try await TestServer.with({ $0.nodeName = "edge-b" }) { server, _ in
+                let browser = try await HeadlessChromium.open("\(server.http)/")
+                defer { browser.close() }
+                let page = HeadlessChromium.dashboardState
+                let filled = try await browser.waitFor(page, "the page to open and fill") { $0.state == "OPEN" && $0.rows >= 50 }
+                #expect(try await browser.evaluate(#"document.getElementById("node").textContent"#) == "edge-b")
+                #expect(filled.events.contains("node edge-b"))
+                // The connection ends without the user asking (code 4000): the page reconnects by itself.
+                _ = try await browser.evaluate(#"ws.close(4000, "test drop"); "dropped""#)
+                let resumed = try await browser.waitFor(page, "the reconnection's resume") { $0.events.contains("resumed from seq ") }
+                #expect(resumed.events.contains(" on edge-b ("), "\(resumed.events)")
+                #expect(resumed.events.components(separatedBy: "message: snapshot").count == 2, "one snapshot, on the first connection only")
+                #expect(resumed.rows == filled.rows)
+            }
+        }
+
         @Test("against a server whose clock runs 5 s ahead, the page shows the offset and a latency that is not negative")
         func clockOffset() async throws {
             try await TestServer.with({

@@ -31,7 +31,7 @@ struct CompressionTests {
         for _ in 0..<200 {
             let frame = try await peer.readFrame()
             guard frame.opcode == 0x1 else { continue }
-            if case .quotes(let seq, _, _, _) = try ServerMessage.decode(Data(try message(frame))) {
+            if case .quotes(let seq, _, _, _, _) = try ServerMessage.decode(Data(try message(frame))) {
                 return (frame, seq)
             }
         }

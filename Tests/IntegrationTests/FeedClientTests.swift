@@ -116,7 +116,7 @@ struct FeedClientTests {
                     guard case .message(let message, let receivedAt, let bytes, let wire) = try await events.next() else { continue }
                     stats.recordMessage(message, receivedAt: receivedAt, bytes: bytes, wireBytes: wire)
                     if case .pong = message { pongs += 1 }
-                    if case .quotes(_, let ts, _, _) = message { raw.append(receivedAt - ts) }
+                    if case .quotes(_, let ts, _, _, _) = message { raw.append(receivedAt - ts) }
                 }
                 #expect(raw.sorted()[raw.count / 2] < -3_000_000, "uncorrected, now - ts would be about -5 s")
                 // The server stamps its pong between the ping's sending and the pong's arrival, so the estimate is the skew
@@ -216,7 +216,7 @@ struct FeedClientTests {
                     #expect(symbols == ["NVDA"])
                     sawSubscribed = true
                 }
-                if case .snapshot(_, _, let quotes) = message {
+                if case .snapshot(_, _, let quotes, _, _) = message {
                     #expect(sawSubscribed && quotes.map(\.symbol) == ["NVDA"])
                     sawSnapshot = true
                 }

@@ -31,7 +31,7 @@ struct HTTPEndpointTests {
             #expect(response.headers.contains { $0.0.lowercased() == "content-type" && $0.1.hasPrefix("application/json") })
             let body = try JSONDecoder().decode(QuotesBody.self, from: Data(response.body.utf8))
             #expect(body.quotes.map(\.symbol) == ["AAPL", "MSFT"])
-            #expect(response.body.hasPrefix(#"{"seq":"#))
+            #expect(response.body.hasPrefix(#"{"epoch":""#) && response.body.contains(#"","seq":"#))
         }
     }
 
@@ -90,7 +90,10 @@ struct HTTPEndpointTests {
 
     @Test("/healthz and /metrics report the server's state in JSON and Prometheus text")
     func healthAndMetrics() async throws {
-        try await TestServer.with { server, _ in
+        try await TestServer.with({
+            $0.epoch = "e-9"
+            $0.nodeName = "edge-1"
+        }) { server, _ in
             let socket = try await server.connect()
             _ = try await socket.next()
             socket.send(.subscribe(symbols: ["*"]))
@@ -98,6 +101,7 @@ struct HTTPEndpointTests {
             _ = try await server.get("/api/quotes")
             let health = try await server.get("/healthz")
             #expect(health.status == 200 && health.body.contains(#""status":"ok""#) && health.body.contains(#""connections":1"#))
+            #expect(health.body.hasPrefix(#"{"status":"ok","epoch":"e-9","seq":"#) && health.body.contains(#""node":"edge-1""#))
             let metrics = try await server.get("/metrics")
             #expect(metrics.status == 200)
             #expect(metrics.headers.contains { $0.0.lowercased() == "content-type" && $0.1.hasPrefix("text/plain; version=0.0.4") })

@@ -31,7 +31,7 @@ struct HistoryEndpointTests {
             socket.send(.subscribe(symbols: ["AAPL"]))
             var pushed: [UInt64: (ts: Int64, quote: Quote)] = [:]
             while pushed.count < 15 {
-                guard case .quotes(let seq, let ts, let quotes, _) = try await socket.next(where: \.isQuotes) else { continue }
+                guard case .quotes(let seq, let ts, let quotes, _, _) = try await socket.next(where: \.isQuotes) else { continue }
                 pushed[seq] = (ts, quotes[0])
             }
             let response = try await server.get("/api/history?symbol=aapl")

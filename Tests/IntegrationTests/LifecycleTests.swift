@@ -44,7 +44,7 @@ struct LifecycleTests {
         var sockets: [TestSocket] = []
         for index in 0..<3 {
             let socket = try await server.connect()
-            guard case .welcome(let symbols, _, _) = try await socket.next() else { throw TestFailure("no welcome") }
+            guard case .welcome(let symbols, _, _, _, _, _) = try await socket.next() else { throw TestFailure("no welcome") }
             #expect(symbols.count >= 50)
             if index > 0 {
                 socket.send(.subscribe(symbols: ["*"]))

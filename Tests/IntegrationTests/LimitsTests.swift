@@ -17,7 +17,7 @@ struct LimitsTests {
             guard case .welcome = try await socket.next() else { throw TestFailure("no welcome") }
             socket.send(.subscribe(symbols: ["AAPL", "MSFT"]))
             #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT"]))
-            guard case .snapshot(_, _, let first) = try await socket.next() else { throw TestFailure("no snapshot") }
+            guard case .snapshot(_, _, let first, _, _) = try await socket.next() else { throw TestFailure("no snapshot") }
             #expect(first.map(\.symbol) == ["AAPL", "MSFT"])
             for (id, refused) in [(1, ["NVDA", "TSLA"]), (2, ["*"])] {
                 socket.send(.subscribe(symbols: refused))
@@ -35,7 +35,7 @@ struct LimitsTests {
             socket.send(.subscribe(symbols: ["NVDA"]))
             guard case .subscribed(let now) = try await socket.next() else { throw TestFailure("no subscribed") }
             #expect(Set(now) == ["AAPL", "MSFT", "NVDA"])
-            guard case .snapshot(_, _, let added) = try await socket.next() else { throw TestFailure("no snapshot") }
+            guard case .snapshot(_, _, let added, _, _) = try await socket.next() else { throw TestFailure("no snapshot") }
             #expect(added.map(\.symbol) == ["NVDA"])
         }
     }

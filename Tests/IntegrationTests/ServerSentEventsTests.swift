@@ -10,7 +10,9 @@ import TickerServer
 /// Reads Server-Sent Events from a streaming response body.
 struct EventStreamReader {
     struct Event {
+        /// The seq of `id: EPOCH:SEQ`, and its epoch.
         var id: UInt64?
+        var epoch: String?
         var data: String?
         var comment: String?
     }
@@ -28,7 +30,11 @@ struct EventStreamReader {
                 pending = String(pending[end.upperBound...])
                 var event = Event()
                 for line in block.split(separator: "\n") {
-                    if line.hasPrefix("id: ") { event.id = UInt64(line.dropFirst(4)) }
+                    if line.hasPrefix("id: ") {
+                        let position = FeedPosition(text: String(line.dropFirst(4)), defaultEpoch: "")
+                        event.id = position?.seq
+                        event.epoch = position?.epoch
+                    }
                     if line.hasPrefix("data: ") { event.data = String(line.dropFirst(6)) }
                     if line.hasPrefix(": ") { event.comment = String(line.dropFirst(2)) }
                 }
@@ -43,9 +49,9 @@ struct EventStreamReader {
 
 @Suite("Server-Sent Events: GET /api/quotes/stream", .timeLimit(.minutes(2)))
 struct ServerSentEventsTests {
-    func open(_ server: TestServer, _ path: String, lastEventID: UInt64? = nil) async throws -> HTTPClientResponse {
+    func open(_ server: TestServer, _ path: String, lastEventID: String? = nil) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: server.http + path)
-        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: String(lastEventID)) }
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         #expect(response.status == .ok)
         #expect(response.headers.first(name: "content-type")?.hasPrefix("text/event-stream") == true)
@@ -57,7 +63,7 @@ struct ServerSentEventsTests {
         try await TestServer.with({ $0.activity = 1 }) { server, _ in
             var events = EventStreamReader(try await open(server, "/api/quotes/stream?symbols=AAPL,MSFT"))
             let first = try await events.next()
-            guard case .snapshot(let seq, _, let quotes) = try ServerMessage.decode(Data((first.data ?? "").utf8)) else {
+            guard case .snapshot(let seq, _, let quotes, _, _) = try ServerMessage.decode(Data((first.data ?? "").utf8)) else {
                 throw TestFailure("the first event is not a snapshot: \(first)")
             }
             #expect(first.id == seq && quotes.map(\.symbol) == ["AAPL", "MSFT"])
@@ -66,7 +72,7 @@ struct ServerSentEventsTests {
                 let event = try await events.next()
                 let data = try #require(event.data)
                 #expect(data.hasPrefix(#"{"type":"quotes","seq":"#))
-                guard case .quotes(let seq, _, let quotes, _) = try ServerMessage.decode(Data(data.utf8)) else {
+                guard case .quotes(let seq, _, let quotes, _, _) = try ServerMessage.decode(Data(data.utf8)) else {
                     throw TestFailure("not a quotes event")
                 }
                 #expect(event.id == seq && seq > last && Set(quotes.map(\.symbol)).isSubset(of: ["AAPL", "MSFT"]))
@@ -75,16 +81,38 @@ struct ServerSentEventsTests {
         }
     }
 
-    @Test("Last-Event-ID resumes with what changed since that seq")
+    @Test("Last-Event-ID resumes with what changed since that seq, as EPOCH:SEQ or a bare SEQ of this epoch")
     func resume() async throws {
-        try await TestServer.with({ $0.activity = 1 }) { server, _ in
+        try await TestServer.with({
+            $0.activity = 1
+            $0.epoch = "e1"
+        }) { server, _ in
             try await eventually("a few ticks") { await server.server.stats.snapshot().ticks >= 5 }
-            var events = EventStreamReader(try await open(server, "/api/quotes/stream?symbols=NVDA", lastEventID: 2))
-            let first = try await events.next()
-            guard case .quotes(let seq, _, let quotes, _) = try ServerMessage.decode(Data((first.data ?? "").utf8)) else {
-                throw TestFailure("expected the changes since seq 2: \(first)")
+            for lastEventID in ["e1:2", "2"] {
+                var events = EventStreamReader(try await open(server, "/api/quotes/stream?symbols=NVDA", lastEventID: lastEventID))
+                let first = try await events.next()
+                guard case .quotes(let seq, _, let quotes, _, _) = try ServerMessage.decode(Data((first.data ?? "").utf8)) else {
+                    throw TestFailure("expected the changes since seq 2: \(first)")
+                }
+                #expect(seq > 2 && quotes.map(\.symbol) == ["NVDA"])
+                #expect(first.epoch == "e1" && first.id == seq, "id: EPOCH:SEQ")
             }
-            #expect(seq > 2 && quotes.map(\.symbol) == ["NVDA"])
+        }
+    }
+
+    @Test("a Last-Event-ID from another epoch is never read as this one's: a snapshot of the full current state first")
+    func otherEpoch() async throws {
+        try await TestServer.with({
+            $0.activity = 1
+            $0.epoch = "e2"
+        }) { server, _ in
+            try await eventually("a few ticks") { await server.server.stats.snapshot().ticks >= 5 }
+            var events = EventStreamReader(try await open(server, "/api/quotes/stream?symbols=NVDA,AAPL", lastEventID: "e1:2"))
+            let first = try await events.next()
+            guard case .snapshot(let seq, _, let quotes, let epoch, _) = try ServerMessage.decode(Data((first.data ?? "").utf8)) else {
+                throw TestFailure("expected a snapshot: \(first)")
+            }
+            #expect(epoch == "e2" && first.epoch == "e2" && first.id == seq && Set(quotes.map(\.symbol)) == ["NVDA", "AAPL"])
         }
     }
 

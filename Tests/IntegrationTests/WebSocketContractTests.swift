@@ -21,7 +21,7 @@ struct WebSocketContractTests {
             #expect(socket.connection.handshake.responseHeader("sec-websocket-accept") != nil)
             let text = try await socket.nextText()
             #expect(text.hasPrefix(#"{"type":"welcome","protocol":"ticker.v1","symbols":[{"symbol":"AAPL","name":"Apple Inc."}"#))
-            guard case .welcome(let symbols, let tickIntervalMs, let heartbeatIntervalMs) = try ServerMessage.decode(Data(text.utf8))
+            guard case .welcome(let symbols, let tickIntervalMs, let heartbeatIntervalMs, _, _, _) = try ServerMessage.decode(Data(text.utf8))
             else { throw TestFailure("not a welcome: \(text)") }
             #expect(symbols.count >= 50)
             #expect(tickIntervalMs == 20 && heartbeatIntervalMs == 5000)
@@ -68,7 +68,7 @@ struct WebSocketContractTests {
             _ = try await socket.next()
             socket.send(.subscribe(symbols: ["AAPL", "MSFT"]))
             #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT"]))
-            guard case .snapshot(let snapshotSeq, let ts, let quotes) = try await socket.next() else {
+            guard case .snapshot(let snapshotSeq, let ts, let quotes, _, _) = try await socket.next() else {
                 throw TestFailure("expected a snapshot")
             }
             #expect(quotes.map(\.symbol) == ["AAPL", "MSFT"])
@@ -77,7 +77,7 @@ struct WebSocketContractTests {
             for _ in 0..<10 {
                 let text = try await socket.nextText()
                 #expect(text.hasPrefix(#"{"type":"quotes","seq":"#))
-                guard case .quotes(let seq, _, let quotes, let conflated) = try ServerMessage.decode(Data(text.utf8)) else {
+                guard case .quotes(let seq, _, let quotes, let conflated, _) = try ServerMessage.decode(Data(text.utf8)) else {
                     throw TestFailure("expected quotes: \(text)")
                 }
                 #expect(seq > lastSeq)
@@ -117,7 +117,7 @@ struct WebSocketContractTests {
             }
             #expect(rest.count == all.count - 1 && !rest.contains("AAPL"))
             for _ in 0..<5 {
-                guard case .quotes(_, _, let quotes, _) = try await socket.next() else { throw TestFailure("expected quotes") }
+                guard case .quotes(_, _, let quotes, _, _) = try await socket.next() else { throw TestFailure("expected quotes") }
                 #expect(!quotes.contains { $0.symbol == "AAPL" })
             }
             socket.send(.unsubscribe(symbols: ["*"]))
@@ -178,7 +178,7 @@ struct WebSocketContractTests {
             for socket in [first, second] {
                 _ = try await socket.next()
                 socket.send(.subscribe(symbols: ["AAPL", "MSFT"]))
-                guard case .snapshot(let seq, _, _) = try await socket.next(where: { if case .snapshot = $0 { true } else { false } })
+                guard case .snapshot(let seq, _, _, _, _) = try await socket.next(where: { if case .snapshot = $0 { true } else { false } })
                 else { throw TestFailure("no snapshot") }
                 snapshots.append(seq)
             }
@@ -189,7 +189,7 @@ struct WebSocketContractTests {
                 var seq: UInt64 = 0
                 while seq < target {
                     let text = try await socket.nextText()
-                    guard case .quotes(let received, _, _, _) = try ServerMessage.decode(Data(text.utf8)) else { continue }
+                    guard case .quotes(let received, _, _, _, _) = try ServerMessage.decode(Data(text.utf8)) else { continue }
                     seq = received
                     frames[index][seq] = text
                 }
@@ -207,7 +207,7 @@ struct WebSocketContractTests {
             _ = try await socket.next()
             socket.send(.subscribe(symbols: ["NVDA", "aapl", "MSFT"]))
             #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT", "NVDA"]))
-            guard case .snapshot(_, _, let quotes) = try await socket.next() else { throw TestFailure("no snapshot") }
+            guard case .snapshot(_, _, let quotes, _, _) = try await socket.next() else { throw TestFailure("no snapshot") }
             #expect(quotes.map(\.symbol) == ["AAPL", "MSFT", "NVDA"])
             socket.send(.subscribe(symbols: ["AMZN"]))
             #expect(try await socket.next() == .subscribed(symbols: ["AAPL", "MSFT", "AMZN", "NVDA"]), "the whole set, not the change")
@@ -224,11 +224,11 @@ struct WebSocketContractTests {
             _ = try await socket.next()
             let watched = ["AAPL", "MSFT", "NVDA", "AMZN", "TSLA"]
             socket.send(.subscribe(symbols: watched))
-            guard case .snapshot(let start, _, _) = try await socket.next(where: { if case .snapshot = $0 { true } else { false } })
+            guard case .snapshot(let start, _, _, _, _) = try await socket.next(where: { if case .snapshot = $0 { true } else { false } })
             else { throw TestFailure("no snapshot") }
             var frames: [(seq: UInt64, quotes: [Quote])] = []
             while frames.count < 20 {
-                guard case .quotes(let seq, _, let quotes, nil) = try await socket.next(where: \.isQuotes) else {
+                guard case .quotes(let seq, _, let quotes, nil, _) = try await socket.next(where: \.isQuotes) else {
                     throw TestFailure("a conflated frame on a quiet connection")
                 }
                 frames.append((seq, quotes))

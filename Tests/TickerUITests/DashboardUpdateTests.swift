@@ -84,6 +84,22 @@ struct DashboardUpdateTests {
         model = DashboardUpdate.update(model, .client(.close(code: 1000, reason: "", wasClean: true), now: 2)).0
         #expect(model.readyState == .closed)
     }
+
+    @Test("a resume and a resynchronisation are said in the events pane, with the seq, the node and the ticks folded")
+    func resumeEvents() {
+        var model = DashboardFixture.model(width: 120, height: 40, ticks: 20)
+        let welcome = ServerMessage.welcome(symbols: [], tickIntervalMs: 100, heartbeatIntervalMs: 5000, epoch: "e", seq: 20, node: "edge-2")
+        model = DashboardUpdate.update(model, .client(.message(welcome, receivedAt: 1, bytes: 10, wireBytes: 10), now: 1)).0
+        #expect(model.node == "edge-2")
+        let resumed = ServerMessage.quotes(seq: 26, ts: 1, quotes: [], conflated: 5, resumed: true)
+        model = DashboardUpdate.update(model, .client(.message(resumed, receivedAt: 2, bytes: 10, wireBytes: 10), now: 2)).0
+        #expect(model.events.last?.text == "resumed from seq 20 on edge-2 (5 ticks folded)")
+        #expect(DashboardView.render(model).line(1).contains("seq 26  on edge-2"))
+        let fresh = ServerMessage.snapshot(seq: 3, ts: 1, quotes: [], epoch: "f", resumed: false)
+        model = DashboardUpdate.update(model, .client(.message(fresh, receivedAt: 3, bytes: 10, wireBytes: 10), now: 3)).0
+        #expect(model.events.last?.text == "resynchronised (new epoch): snapshot of 0 quote(s) at seq 3")
+        #expect(model.stats.lastSeq == 3, "a new epoch's seq starts again")
+    }
 }
 
 @Suite("Client state: market, statistics, backoff")

@@ -72,7 +72,9 @@ enum TourFixture {
         send(
             .client(
                 .message(
-                    .welcome(symbols: symbols.map { ServerMessage.SymbolName(symbol: $0, name: $0) }, tickIntervalMs: 200, heartbeatIntervalMs: 5000),
+                    .welcome(
+                        symbols: symbols.map { ServerMessage.SymbolName(symbol: $0, name: $0) }, tickIntervalMs: 200, heartbeatIntervalMs: 5000,
+                        epoch: "9f3c2a7b1d4e6f80", seq: 21, node: "vm:8080"),
                     receivedAt: model.now, bytes: 2922, wireBytes: 900)))
         send(.client(.message(.snapshot(seq: 21, ts: model.now, quotes: []), receivedAt: model.now, bytes: 9767, wireBytes: 2100)))
         send(.dropped, after: 100)
@@ -80,6 +82,11 @@ enum TourFixture {
         send(.client(.reconnectScheduled(attempt: 1, delay: .milliseconds(500))))
         send(.client(.connecting(attempt: 1)), after: 500)
         send(.client(.open(protocol: "ticker.v1", handshake: DashboardFixture.handshake)), after: 2)
+        send(.client(.message(.subscribed(symbols: ["*"]), receivedAt: model.now, bytes: 40, wireBytes: 40)), after: 1)
+        send(
+            .client(
+                .message(.quotes(seq: 27, ts: model.now, quotes: [], conflated: 5, resumed: true), receivedAt: model.now, bytes: 900, wireBytes: 300)),
+            after: 1)
         send(.flooded(count: 300, bufferedAmount: 9220), after: 300)
         send(.bufferedAmount(0), after: 50)
         send(

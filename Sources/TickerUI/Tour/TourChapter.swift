@@ -76,7 +76,9 @@ public enum TourChapter: Int, CaseIterable, Sendable, Hashable {
         case .connectionState:
             [
                 "readyState moves CONNECTING (0) → OPEN (1) → CLOSING (2) → CLOSED (3). A connection that drops without a "
-                    + "close frame ends with 1006; this client then reconnects with backoff and subscribes again.",
+                    + "close frame ends with 1006; this client then reconnects with backoff and resumes: its subscribe carries "
+                    + "the epoch and seq it last saw, and the server answers with one frame of what changed meanwhile "
+                    + "(\"resumed\":true) instead of a whole snapshot.",
                 "bufferedAmount counts bytes handed to send() that the socket has not taken yet. Press f to flood: the "
                     + "client queues hundreds of messages at once, bufferedAmount jumps, then drains. The server allows "
                     + "so many messages a second: past that it answers rate_limited and closes with 1008.",

@@ -53,6 +53,7 @@ public enum TourEvidence {
             let lab = model.webSocket
             return [
                 Item(label: "dropped: CLOSED → CONNECTING → OPEN again", met: lab.reconnectsAfterDrop > 0),
+                Item(label: "the reconnection resumed where it was (\"resumed\":true)", met: lab.resumes > 0),
                 Item(label: "bufferedAmount rose after a flood", met: lab.flooded != nil && lab.bufferedPeak > 0),
                 Item(label: "the server answered the flood: rate_limited, then 1008", met: lab.closedForRateLimit),
                 Item(label: "reconnected after the 1008", met: lab.reconnectsAfterRateLimit > 0),
@@ -70,7 +71,7 @@ public enum TourEvidence {
             let lab = model.webSocket
             return [
                 Item(label: "the node a connection landed on", met: !lab.landings.isEmpty),
-                Item(label: "dropped, and landed again", met: lab.reconnectsAfterDrop > 0),
+                Item(label: "dropped, landed again, and resumed there (\"resumed\":true)", met: lab.reconnectsAfterDrop > 0 && lab.resumes > 0),
             ]
         }
     }

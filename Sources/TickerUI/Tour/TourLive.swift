@@ -117,6 +117,7 @@ public enum TourLive {
             heading("where this tour's connection landed")
             if lab.landings.isEmpty { add("connecting…", CellStyle(.dim)) }
             log(lab.landings)
+            for line in lab.events.filter({ $0.contains("resumed") }).suffix(4) { add(line, CellStyle(.up)) }
             let server = lab.handshake?.responseHeader("Server")
             add("")
             add(

@@ -23,10 +23,10 @@ public enum TourScript {
                 ?? once("subscribe", "s", when: sent.contains("ping") && lab.userPongs > 0)
                 ?? once("close", "c", when: sent.contains("subscribe") && lab.userSubscribesAnswered > 0)
         case .connectionState:
-            return once("drop", "d", when: lab.readyState == .open && lab.lastSeq != nil)
-                ?? once("flood", "f", when: lab.reconnectsAfterDrop > 0 && lab.readyState == .open && lab.lastSeq != nil)
+            return once("drop", "d", when: lab.readyState == .open && lab.quotesReceived >= 3)
+                ?? once("flood", "f", when: lab.resumes > 0 && lab.readyState == .open)
         case .reverseProxy:
-            return once("drop", "d", when: lab.readyState == .open && lab.lastSeq != nil)
+            return once("drop", "d", when: lab.readyState == .open && lab.quotesReceived >= 3)
         case .longPolling, .handshake, .frames, .serverBackpressure:
             return nil
         }

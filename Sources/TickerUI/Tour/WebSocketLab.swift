@@ -24,6 +24,13 @@ public struct WebSocketLab: Sendable, Hashable {
     public var lastSeq: UInt64?
     /// Each open connection's landing: the node that served it, and what the 101 said about the path to it.
     public var landings: [String] = []
+    /// The node the current connection is on, from its welcome (nil when the server does not name itself).
+    public var node: String?
+    /// Reconnections that resumed where the client was (`"resumed":true`), and ones that had to start over.
+    public var resumes = 0
+    /// `quotes` frames received, on every connection.
+    public var quotesReceived = 0
+    public var resynchronisations = 0
 
     // Evidence, as it happened.
     public var opened = 0
@@ -71,20 +78,37 @@ public struct WebSocketLab: Sendable, Hashable {
         case .message(let message, let receivedAt, let bytes, _):
             messages += 1
             switch message {
-            case .welcome(let symbols, let tick, _):
+            case .welcome(let symbols, let tick, _, let epoch, let seq, let node):
                 tickMilliseconds = tick
                 universe = symbols.map(\.symbol)
-                log(now, "message welcome: \(symbols.count) symbols, tick \(tick) ms (\(Formatting.grouped(bytes)) B)")
+                self.node = node
+                let position = epoch.map { ", epoch \($0) at seq \(seq ?? 0)" } ?? ""
+                let on = node.map { ", node \($0)" } ?? ""
+                log(now, "message welcome: \(symbols.count) symbols, tick \(tick) ms\(position)\(on) (\(Formatting.grouped(bytes)) B)")
+                if let node, let last = landings.indices.last { landings[last] += " (node \(node))" }
             case .subscribed(let symbols):
                 if userSubscribes > userSubscribesAnswered { userSubscribesAnswered += 1 }
                 log(now, "message subscribed: \(symbols.prefix(4).joined(separator: ","))\(symbols.count > 4 ? ",…" : "")")
-            case .snapshot(let seq, _, let quotes):
+            case .snapshot(let seq, _, let quotes, _, let resumed):
                 lastSeq = seq
-                log(now, "message snapshot: \(quotes.count) quotes at seq \(seq) (\(Formatting.grouped(bytes)) B)")
-            case .quotes(let seq, _, let quotes, let conflated):
+                if resumed == false {
+                    resynchronisations += 1
+                    log(now, "message snapshot (resumed:false): resynchronised, new epoch, \(quotes.count) quotes at seq \(seq)")
+                } else {
+                    log(now, "message snapshot: \(quotes.count) quotes at seq \(seq) (\(Formatting.grouped(bytes)) B)")
+                }
+            case .quotes(let seq, _, let quotes, let conflated, let resumed):
+                quotesReceived += 1
+                if resumed == true {
+                    resumes += 1
+                    let line = "resumed from seq \(lastSeq ?? 0) on \(node ?? "the server") (\(conflated ?? 0) ticks folded)"
+                    log(now, "message quotes (resumed:true): \(line), \(quotes.count) changed")
+                    states.append("\(Formatting.clock(microseconds: now))  \(Formatting.left("", 10)) \(line)")
+                } else {
+                    let folded = conflated.map { ", \($0) tick(s) conflated" } ?? ""
+                    log(now, "message quotes: seq \(seq), \(quotes.count) changed\(folded) (\(Formatting.grouped(bytes)) B)")
+                }
                 lastSeq = seq
-                let folded = conflated.map { ", \($0) tick(s) conflated" } ?? ""
-                log(now, "message quotes: seq \(seq), \(quotes.count) changed\(folded) (\(Formatting.grouped(bytes)) B)")
             case .heartbeat(let seq, _):
                 log(now, "message heartbeat: seq \(seq)")
             case .pong(let id, let ts):
@@ -131,7 +155,7 @@ public struct WebSocketLab: Sendable, Hashable {
         case .ping:
             userPings += 1
             log(now, "send    ping (id \"you\")")
-        case .subscribe(let symbols):
+        case .subscribe(let symbols, _):
             userSubscribes += 1
             log(now, "send    subscribe \(symbols.joined(separator: ","))")
         case .unsubscribe: break

@@ -33,7 +33,7 @@ enum BackpressureRunner {
             group.addTask {
                 var last: UInt64?
                 for await event in healthy.events {
-                    guard case .text(let text, _) = event, case .quotes(let seq, _, _, let conflated)? = try? ServerMessage.decode(Data(text.utf8))
+                    guard case .text(let text, _) = event, case .quotes(let seq, _, _, let conflated, _)? = try? ServerMessage.decode(Data(text.utf8))
                     else { continue }
                     report(.healthyFrame(seq: seq, gap: last.map { seq != $0 + 1 } ?? false, conflated: conflated != nil))
                     last = seq
@@ -43,7 +43,7 @@ enum BackpressureRunner {
                 for await event in reader.events {
                     switch event {
                     case .text(let text, _):
-                        if case .quotes(let seq, _, _, let conflated)? = try? ServerMessage.decode(Data(text.utf8)) {
+                        if case .quotes(let seq, _, _, let conflated, _)? = try? ServerMessage.decode(Data(text.utf8)) {
                             if conflated != nil { shared.sawConflated.store(true, ordering: .relaxed) }
                             report(.readerFrame(seq: seq, conflated: conflated, bytes: text.utf8.count))
                         }

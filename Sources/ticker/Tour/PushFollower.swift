@@ -16,7 +16,7 @@ struct PushFollower {
         let connection = try await WebSocketConnection.connect(to: url, compression: false)
         for await event in connection.events {
             guard case .text(let text, _) = event else { continue }
-            if case .welcome(let universe, let tick, _) = try ServerMessage.decode(Data(text.utf8)) {
+            if case .welcome(let universe, let tick, _, _, _, _) = try ServerMessage.decode(Data(text.utf8)) {
                 let symbols = Array(universe.prefix(symbolCount).map(\.symbol))
                 connection.send(ClientMessage.subscribe(symbols: symbols).jsonText)
                 return PushFollower(connection: connection, symbols: symbols, tickMilliseconds: tick)
@@ -32,8 +32,8 @@ struct PushFollower {
             for await event in connection.events {
                 guard case .text(let text, _) = event else { continue }
                 switch try? ServerMessage.decode(Data(text.utf8)) {
-                case .snapshot(let seq, _, _)?: snapshot(seq)
-                case .quotes(let seq, _, let changed, _)?: quotes(seq, changed.map(\.symbol), text.utf8.count)
+                case .snapshot(let seq, _, _, _, _)?: snapshot(seq)
+                case .quotes(let seq, _, let changed, _, _)?: quotes(seq, changed.map(\.symbol), text.utf8.count)
                 default: break
                 }
             }

@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Symbol universe and the browser page, shipped as a resource bundle next to the binary.
@@ -63,11 +64,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The broker in PostgreSQL: `ticker feed` publishing ticks (one leader by advisory lock), and the follower an
+        // edge (`ticker serve --database`) reads them with (LISTEN as a wake-up, the table as the truth).
+        .target(
+            name: "TickerBroker",
+            dependencies: [
+                "TickerCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird server: feed service, WebSocket fan-out, polling endpoints, metrics.
         .target(
             name: "TickerServer",
             dependencies: [
-                "TickerCore", "TickerCompression",
+                "TickerCore", "TickerCompression", "TickerBroker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -154,6 +170,7 @@ let package = Package(
             name: "ticker",
             dependencies: [
                 "TickerAssets", "TickerCore", "TickerServer", "TickerClient", "TickerUI", "TickerTerminal", "TickerCompare", "TickerBench",
+                "TickerBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

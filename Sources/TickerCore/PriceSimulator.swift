@@ -16,12 +16,12 @@ public struct PriceSimulator: Sendable {
     /// Probability that a given symbol changes in a tick (1.0 = every symbol every tick).
     public let activity: Double
     /// The latest quote of every symbol, in catalog order.
-    public private(set) var quotes: [Quote]
+    public internal(set) var quotes: [Quote]
     /// The `seq` of the latest tick, 0 before the first.
-    public private(set) var seq: UInt64 = 0
+    public internal(set) var seq: UInt64 = 0
 
-    private var generator: SeededGenerator
-    private var exactPrices: [Double]
+    var generator: SeededGenerator
+    var exactPrices: [Double]
     private let driftTerms: [Double]
     private let diffusionTerms: [Double]
 

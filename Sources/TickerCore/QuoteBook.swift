@@ -14,6 +14,15 @@ public struct QuoteBook: Sendable {
         self.lastChanged = Array(repeating: 0, count: quotes.count)
     }
 
+    /// A book that starts at `seq` with `quotes` (an edge joining a feed already running). Every symbol counts as
+    /// changed at `seq`: what happened before is unknown here, so a resume from earlier gets every quote.
+    public init(quotes: [Quote], seq: UInt64, ts: Int64) {
+        self.quotes = quotes
+        self.seq = seq
+        self.ts = ts
+        self.lastChanged = Array(repeating: seq, count: quotes.count)
+    }
+
     public mutating func apply(_ tick: FeedTick) {
         for (index, quote) in zip(tick.changed, tick.quotes) {
             quotes[index] = quote

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// The system generator cannot be seeded, and the feed must replay exactly for a given `--seed`.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
-    private var spareNormal: Double?
+    var stateWords: (UInt64, UInt64, UInt64, UInt64)
+    var spareNormal: Double?
 
     public init(seed: UInt64) {
         var splitMix = seed
@@ -16,18 +16,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (next(), next(), next(), next())
+        stateWords = (next(), next(), next(), next())
     }
 
     public mutating func next() -> UInt64 {
-        let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = state.3 << 45 | state.3 >> 19
+        let result = ((stateWords.1 &* 5) << 7 | (stateWords.1 &* 5) >> 57) &* 9
+        let t = stateWords.1 << 17
+        stateWords.2 ^= stateWords.0
+        stateWords.3 ^= stateWords.1
+        stateWords.1 ^= stateWords.2
+        stateWords.0 ^= stateWords.3
+        stateWords.2 ^= t
+        stateWords.3 = stateWords.3 << 45 | stateWords.3 >> 19
         return result
     }
 

@@ -125,6 +125,9 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
             sendClose(code: AccessPolicy.Refusal.full.closeCode, reason: AccessPolicy.Refusal.full.reason)
         case .shuttingDown:
             sendClose(code: CloseCode.goingAway, reason: "server shutting down")
+        case .noFeed:
+            fanOut.logger.info("refusing a WebSocket: no tick from the feed yet")
+            sendClose(code: CloseCode.tryAgainLater, reason: "no feed yet")
         }
     }
 

@@ -23,8 +23,6 @@ final class FanOut: Service, Sendable {
     private let state: Mutex<State>
     /// The symbols every connection's `welcome` lists.
     private let welcomeSymbols: [ServerMessage.SymbolName]
-    /// The name of this server's history: a client's resume position is only good in the same epoch.
-    let epoch: String
     /// WebSocket channels open (refused and closing ones included): it returns to 0 once every client is gone.
     private let channels = Atomic<Int>(0)
 
@@ -50,6 +48,16 @@ final class FanOut: Service, Sendable {
         var shuttingDown = false
         /// This server's name in `welcome`.
         var node: String
+        /// The name of the history the book follows: a client's resume position is only good in the same epoch.
+        var epoch: String
+        /// The feed's tick interval, as `welcome` announces it (an edge's is the feed's).
+        var tickIntervalMs: Int
+        /// False on an edge until its first tick from the broker: new WebSockets are then closed with 1013.
+        var hasFeed: Bool
+        /// Whether the feed's source is reachable (always, in one process), and why not.
+        var feedConnected: Bool
+        var feedProblem: String?
+        var lastTickAt: ContinuousClock.Instant?
     }
 
     /// What the hub knows of a connection.
@@ -96,17 +104,15 @@ final class FanOut: Service, Sendable {
             State(
                 book: QuoteBook(quotes: initialQuotes, ts: configuration.nowMicroseconds),
                 history: PriceHistory(symbolCount: catalog.count, depth: configuration.historyDepth),
-                node: configuration.nodeName ?? "\(ProcessInfo.processInfo.hostName):\(configuration.port)"))
+                node: configuration.nodeName ?? "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
+                epoch: configuration.database == nil ? configuration.epoch ?? Epoch.fresh() : "",
+                tickIntervalMs: Int(configuration.tickInterval.milliseconds), hasFeed: configuration.database == nil,
+                feedConnected: configuration.database == nil))
         welcomeSymbols = catalog.symbols.map { .init(symbol: $0.symbol, name: $0.name) }
-        epoch = configuration.epoch ?? Self.freshEpoch()
     }
 
-    /// 16 hex digits of randomness: two server starts never share an epoch.
-    private static func freshEpoch() -> String {
-        let value = UInt64.random(in: .min ... .max)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    /// The name of the history the book follows (on an edge, the feed's; empty before its first tick).
+    var epoch: String { state.withLock { $0.epoch } }
 
     /// Names this server after the port it bound (when `nodeName` was not given and the port was chosen by the system).
     func listening(on port: Int) {
@@ -120,12 +126,71 @@ final class FanOut: Service, Sendable {
     /// The `welcome` for a connection opening now: the symbols, the timings, and where the feed is.
     private func welcome(_ state: State) -> [UInt8] {
         ServerMessage.welcome(
-            symbols: welcomeSymbols, tickIntervalMs: Int(configuration.tickInterval.milliseconds),
-            heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds), epoch: epoch, seq: state.book.seq, node: state.node
+            symbols: welcomeSymbols, tickIntervalMs: state.tickIntervalMs,
+            heartbeatIntervalMs: Int(configuration.heartbeatInterval.milliseconds), epoch: state.epoch, seq: state.book.seq,
+            node: state.node
         ).encodedJSON
     }
 
     // MARK: Feed side
+
+    /// What `/healthz` says of the feed.
+    struct FeedStatus: Sendable {
+        var connected: Bool
+        var hasFeed: Bool
+        var problem: String?
+        var epoch: String
+        var seq: UInt64
+        /// Milliseconds since the last tick applied (nil before the first).
+        var lagMs: Int64?
+    }
+
+    var feedStatus: FeedStatus {
+        state.withLock { state in
+            FeedStatus(
+                connected: state.feedConnected, hasFeed: state.hasFeed, problem: state.feedProblem, epoch: state.epoch,
+                seq: state.book.seq, lagMs: state.lastTickAt.map { (ContinuousClock.now - $0).milliseconds })
+        }
+    }
+
+    /// An edge's broker connection came up (or went down, and why). Clients stay connected either way.
+    func feedConnection(_ connected: Bool, problem: String?) {
+        state.withLock { state in
+            state.feedConnected = connected
+            state.feedProblem = problem
+        }
+    }
+
+    /// An edge (re)starts from the feed's full state at `seq`. The first time, the book is simply that state. In a new
+    /// epoch the history the clients followed is gone: the book starts over and every WebSocket is closed with 1012
+    /// "new epoch", so clients reconnect and resynchronise from a snapshot. In the same epoch (a gap the broker's
+    /// table no longer covered), the changes are folded into one tick, as for a slow consumer.
+    func start(epoch: String, seq: UInt64, ts: Int64, quotes: [Quote], tickIntervalMs: Int) {
+        let (newEpoch, folded) = state.withLock { state -> (Bool, FeedTick?) in
+            state.tickIntervalMs = tickIntervalMs
+            state.lastTickAt = .now
+            let first = !state.hasFeed
+            state.hasFeed = true
+            if first || state.epoch != epoch {
+                state.epoch = epoch
+                state.book = QuoteBook(quotes: quotes, seq: seq, ts: ts)
+                state.history = PriceHistory(symbolCount: catalog.count, depth: configuration.historyDepth)
+                return (!first, nil)
+            }
+            guard seq > state.book.seq else { return (false, nil) }
+            let changed = quotes.indices.filter { state.book.quotes[$0] != quotes[$0] }
+            return (false, FeedTick(seq: seq, ts: ts, changed: changed, quotes: changed.map { quotes[$0] }))
+        }
+        if let folded { publish(folded) }
+        if newEpoch {
+            logger.warning("the feed started a new epoch \(epoch): closing every WebSocket with 1012 so clients resynchronise")
+            for lane in lanes {
+                lane.eventLoop.execute {
+                    for connection in lane.channels.values { connection.requestClose(code: CloseCode.serviceRestart, reason: "new epoch") }
+                }
+            }
+        }
+    }
 
     /// Applies a tick to the book, answers the long polls it satisfies and hands it to every lane with an interested
     /// client. The deliveries are submitted under the hub lock, so a subscription change (also submitted under it)
@@ -136,6 +201,7 @@ final class FanOut: Service, Sendable {
             state -> ([(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)], [LoopLane]) in
             state.book.apply(tick)
             state.history.apply(tick)
+            state.lastTickAt = .now
             var answered: [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)] = []
             if !state.longPolls.isEmpty, !tick.changed.isEmpty {
                 for (id, poll) in state.longPolls {
@@ -260,12 +326,15 @@ final class FanOut: Service, Sendable {
         case registered(id: Int, welcome: [UInt8])
         case full
         case shuttingDown
+        /// An edge that has not received a tick yet.
+        case noFeed
     }
 
     /// Adds a connection (on its loop), unless the server is full (`--max-connections`) or shutting down.
     func register(_ connection: ClientConnection) -> Registration {
         let result: Registration = state.withLock { state in
             guard !state.shuttingDown else { return .shuttingDown }
+            guard state.hasFeed else { return .noFeed }
             if let limit = configuration.access.maxConnections, state.connections.count + state.streams >= limit { return .full }
             state.nextID += 1
             state.connections[state.nextID] = Member(
@@ -322,7 +391,7 @@ final class FanOut: Service, Sendable {
                 messages.append(.subscribed(symbols: new.map { catalog.symbols[$0].symbol }))
                 let added = new.subtracting(old)
                 let book = state.book
-                let resumption = resume.flatMap { old.isEmpty ? $0.resumption(at: FeedPosition(epoch: epoch, seq: book.seq)) : nil }
+                let resumption = resume.flatMap { old.isEmpty ? $0.resumption(at: FeedPosition(epoch: state.epoch, seq: book.seq)) : nil }
                 switch resumption {
                 case .resume(let folded)?:
                     let since = resume?.seq ?? book.seq
@@ -331,10 +400,10 @@ final class FanOut: Service, Sendable {
                             seq: book.seq, ts: book.ts, quotes: book.quotes(in: added, changedAfter: since),
                             conflated: folded > 0 ? folded : nil, resumed: true))
                 case .resynchronise?:
-                    messages.append(.snapshot(seq: book.seq, ts: book.ts, quotes: book.quotes(in: added), epoch: epoch, resumed: false))
+                    messages.append(.snapshot(seq: book.seq, ts: book.ts, quotes: book.quotes(in: added), epoch: state.epoch, resumed: false))
                 case nil:
                     if !added.isEmpty {
-                        messages.append(.snapshot(seq: book.seq, ts: book.ts, quotes: book.quotes(in: added), epoch: epoch))
+                        messages.append(.snapshot(seq: book.seq, ts: book.ts, quotes: book.quotes(in: added), epoch: state.epoch))
                     }
                 }
                 if let error = selection.unknownSymbolError { messages.append(error) }

@@ -15,10 +15,12 @@ struct HTTPRoutes {
         router.get("/api/symbols") { _, _ in symbols() }
         router.get("/api/quotes") { request, _ in
             let query = try parse(request)
+            if let refusal = noFeedYet() { return refusal }
             return json(quotesBody(fanOut.currentQuotes(query.symbols)))
         }
         router.get("/api/quotes/poll") { request, _ in
             let query = try parse(request)
+            if let refusal = noFeedYet() { return refusal }
             // A position from another epoch is not one of this history's: the full current state, at once.
             if let epoch = query.sinceEpoch, epoch != fanOut.epoch { return json(quotesBody(fanOut.currentQuotes(query.symbols))) }
             guard fanOut.admitLongPoll() else { return tooManyLongPolls() }
@@ -31,12 +33,14 @@ struct HTTPRoutes {
         }
         router.get("/api/quotes/stream") { request, _ in
             let query = try parse(request)
+            if let refusal = noFeedYet() { return refusal }
             guard fanOut.openStream() else { return AccessMiddleware<BasicRequestContext>.refuse(.full) }
             return ServerSentEvents(fanOut: fanOut).response(
                 symbols: query.symbols, lastEventID: request.headers[HTTPField.Name("Last-Event-ID")!])
         }
         router.get("/api/history") { request, _ in
             let query = try parseHistory(request)
+            if let refusal = noFeedYet() { return refusal }
             return json(historyBody(query))
         }
         router.get("/healthz") { _, _ in health() }
@@ -190,11 +194,31 @@ struct HTTPRoutes {
         return json(writer.bytes)
     }
 
+    /// An edge that has not had a tick from its feed has no quotes to serve: `503` with `Retry-After`, not made-up data.
+    private func noFeedYet() -> Response? {
+        guard !fanOut.feedStatus.hasFeed else { return nil }
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.string("no_feed_yet")
+        writer.key("message")
+        writer.string("this edge has not received a tick from its feed yet; try again shortly")
+        writer.endObject()
+        var response = json(writer.bytes, status: .serviceUnavailable)
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
+    /// 503 when this server cannot reach its feed's broker, or has never had a tick (so a balancer sends new clients
+    /// elsewhere); 200 otherwise, even while the feed is silent (`lagMs` grows), so that a database without a
+    /// publishing feed does not take every edge out at once.
     private func health() -> Response {
+        let feed = fanOut.feedStatus
+        let healthy = feed.connected && feed.hasFeed
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("status")
-        writer.string("ok")
+        writer.string(healthy ? "ok" : "unavailable")
         writer.key("epoch")
         writer.string(fanOut.epoch)
         writer.key("seq")
@@ -212,8 +236,23 @@ struct HTTPRoutes {
         writer.integer(waiters.longPolls)
         writer.key("uptimeMs")
         writer.integer((ContinuousClock.now - startedAt).milliseconds)
+        writer.key("feed")
+        writer.beginObject()
+        writer.key("connected")
+        writer.boolean(feed.connected)
+        writer.key("seq")
+        writer.integer(feed.seq)
+        writer.key("epoch")
+        writer.string(feed.epoch)
+        writer.key("lagMs")
+        if let lag = feed.lagMs { writer.integer(lag) } else { writer.null() }
+        if !healthy {
+            writer.key("problem")
+            writer.string(feed.problem ?? (feed.connected ? "no tick from the feed yet" : "the feed's database is not reachable yet"))
+        }
         writer.endObject()
-        return json(writer.bytes)
+        writer.endObject()
+        return json(writer.bytes, status: healthy ? .ok : .serviceUnavailable)
     }
 }
 

@@ -78,7 +78,13 @@ public struct TickerServer: Sendable {
         let eventLoops: any EventLoopGroup =
             configuration.eventLoopGroup ?? configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
             ?? MultiThreadedEventLoopGroup.singleton
-        let feed = PriceFeed(simulator: simulator, interval: configuration.tickInterval, fanOut: fanOut, eventLoop: eventLoops.next())
+        // One source of ticks: the simulator in this process, or (an edge) the feed's ticks from the broker.
+        let feed: any Service =
+            if let database = configuration.database {
+                BrokerFeed(database: database, catalog: catalog, fanOut: fanOut, logger: logger)
+            } else {
+                PriceFeed(simulator: simulator, interval: configuration.tickInterval, fanOut: fanOut, eventLoop: eventLoops.next())
+            }
         return [feed, try makeApplication(fanOut: fanOut, eventLoops: eventLoops, onListening: onListening), fanOut]
     }
 

@@ -43,6 +43,9 @@ public struct TickerServerConfiguration: Sendable {
     public var clockSkew: Duration = .zero
     /// The epoch this server's history is named by; nil: a fresh random one per start (a restart is a new history).
     public var epoch: String?
+    /// The broker an edge follows (`--database`): no simulator of its own, the feed's ticks from PostgreSQL. Nil: the
+    /// simulator runs in this process.
+    public var database: DatabaseURL?
     /// This server's name in `welcome` (`--node-name`); nil: the host name and the bound port.
     public var nodeName: String?
     /// The server's time as it writes it in `ts`: microseconds since the epoch, plus ``clockSkew``.

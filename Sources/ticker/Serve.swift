@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import TickerAssets
+import TickerCore
 import TickerServer
 import UnixSignals
 
@@ -12,25 +13,31 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Prints one line with the ws:// URL once it listens. Endpoints: /ws (WebSocket, subprotocol ticker.v1), \
             /api/symbols, /api/quotes, /api/quotes/poll (long poll), /healthz, /metrics, and the browser dashboard at /.
-            SIGINT or SIGTERM closes every WebSocket with 1001 and exits 0.
+            With --database it is an edge: no simulator of its own, it follows `ticker feed` through PostgreSQL and serves             exactly the same. SIGINT or SIGTERM closes every WebSocket with 1001 and exits 0.
             """)
 
     @OptionGroup var listen: ListenOptions
     @OptionGroup var feed: ServerOptions
     @OptionGroup var tls: TLSOptions
+    @OptionGroup var broker: DatabaseOptions
     @OptionGroup var log: LogOptions
 
     func run() async throws {
         raiseDescriptorLimit()
+        let database = try broker.resolved()
         let server = try feed.makeServer(
-            host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"), tls: tls.files)
+            host: listen.host, port: listen.port, logger: log.makeLogger(label: "ticker.serve"), tls: tls.files, database: database)
         let host = listen.host
         let secure = tls.files != nil
         do {
             try await server.run(gracefulShutdownSignals: [.sigterm, .sigint]) { port in
                 let (ws, http) = secure ? ("wss", "https") : ("ws", "http")
-                writeLine("ticker: serving simulated quotes on \(ws)://\(host):\(port)/ws (dashboard \(http)://\(host):\(port)/)")
+                let source = database.map { "the feed at \($0)" } ?? "simulated quotes"
+                writeLine("ticker: serving \(source) on \(ws)://\(host):\(port)/ws (dashboard \(http)://\(host):\(port)/)")
             }
+        } catch let mismatch as UniverseMismatch {
+            writeError("ticker serve: \(mismatch.description)")
+            throw ExitCode(1)
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             writeError(
                 "ticker serve: port \(listen.port) on \(host) is already in use (another ticker serve?); stop that process, "

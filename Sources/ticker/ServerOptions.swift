@@ -156,7 +156,7 @@ struct ServerOptions: ParsableArguments {
     var effectiveToken: String? { token ?? ProcessInfo.processInfo.environment["TICKER_TOKEN"] }
 
     func makeServer(
-        host: String, port: Int, logger: Logger, tls: TickerServerConfiguration.TLSFiles? = nil
+        host: String, port: Int, logger: Logger, tls: TickerServerConfiguration.TLSFiles? = nil, database: DatabaseURL? = nil
     ) throws -> TickerServer {
         let assets: Foundation.Data
         do {
@@ -168,6 +168,7 @@ struct ServerOptions: ParsableArguments {
         }
         var configuration = configuration(host: host, port: port)
         configuration.tls = tls
+        configuration.database = database
         do {
             return try TickerServer(
                 configuration: configuration, assetsJSON: assets, webDirectory: TickerAssets.webDirectory, logger: logger)

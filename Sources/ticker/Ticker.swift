@@ -6,6 +6,6 @@ struct Ticker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulated stock quotes pushed over WebSocket, and the dashboards that watch them.",
         discussion: "All prices are simulated; none of this is market data.",
-        subcommands: [Serve.self, Watch.self, Demo.self, Tour.self, Compare.self, Bench.self]
+        subcommands: [Serve.self, Feed.self, Watch.self, Demo.self, Tour.self, Compare.self, Bench.self]
     )
 }

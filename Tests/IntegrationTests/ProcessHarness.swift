@@ -21,7 +21,11 @@ final class ChildProcess {
         if let environment { process.environment = environment }
         let exited = AsyncStream.makeStream(of: Int32.self)
         exits = exited.stream.makeAsyncIterator()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+        // One status, then the end: asking again after the exit returns nil at once rather than waiting forever.
+        process.terminationHandler = {
+            exited.continuation.yield($0.terminationStatus)
+            exited.continuation.finish()
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -371,7 +371,27 @@ final class FanOut: Service, Sendable {
     /// `quotes` frame at the current seq with the latest quote of every requested symbol that changed after it (empty
     /// when nothing did), `"conflated"` counting the other ticks folded in and `"resumed":true`; otherwise a snapshot
     /// with `"resumed":false`.
-    func changeSubscriptions(_ connection: ClientConnection, subscribe: Bool, names: [String], resume: FeedPosition? = nil) {
+    ///
+    /// A resume from a seq this server has not reached yet, in its own epoch, comes from a client of an edge that is
+    /// ahead: the answer waits (up to a second) for this one to catch up before giving up and sending a snapshot.
+    func changeSubscriptions(
+        _ connection: ClientConnection, subscribe: Bool, names: [String], resume: FeedPosition? = nil, resumeDeadline: NIODeadline? = nil
+    ) {
+        if subscribe, let resume {
+            let deadline = resumeDeadline ?? .now() + .seconds(1)
+            let lagging = state.withLock { state -> (any EventLoop)? in
+                guard let member = state.connections[connection.id], member.subscriptions.isEmpty, resume.epoch == state.epoch,
+                    resume.seq > state.book.seq, NIODeadline.now() < deadline
+                else { return nil }
+                return member.lane.eventLoop
+            }
+            if let lagging {
+                lagging.scheduleTask(in: .milliseconds(20)) {
+                    self.changeSubscriptions(connection, subscribe: true, names: names, resume: resume, resumeDeadline: deadline)
+                }
+                return
+            }
+        }
         let selection = SymbolSelection(names: names, in: catalog)
         let limit = configuration.maxSubscriptionsPerClient
         let outcome = state.withLock { state -> (summary: String, lane: LoopLane?, start: Bool) in

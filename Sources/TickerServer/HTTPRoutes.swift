@@ -47,7 +47,7 @@ struct HTTPRoutes {
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = fanOut.metrics.exposition(tally: await fanOut.tally())
+            let text = fanOut.metrics.exposition(tally: await fanOut.tally(), feed: fanOut.feedStatus, node: fanOut.node)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.get(RouterPath(TickerProtocol.path)) { request, _ in webSocketEndpointWithoutUpgrade(request) }

@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Prometheus
 import Synchronization
@@ -106,7 +107,7 @@ final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text: this server's metrics, with the loops' `tally` added in, then the process's.
-    func exposition(tally: LoopLane.Tally) -> [UInt8] {
+    func exposition(tally: LoopLane.Tally, feed: FanOut.FeedStatus, node: String) -> [UInt8] {
         // Two scrapes at once may read their tallies in one order and get here in the other: only ever count up.
         exported.withLock { exported in
             for (counter, new, old) in [
@@ -121,6 +122,27 @@ final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         Self.processRegistry.emit(into: &buffer)
+        buffer += Self.feedLines(feed, node: node).utf8
         return buffer
+    }
+
+    /// Where the feed is, read when scraped: its seq, whether its source is reachable, how long since its last tick
+    /// (-1 before the first), and the epoch and node as the labels of an info gauge whose value is always 1.
+    static func feedLines(_ feed: FanOut.FeedStatus, node: String) -> String {
+        func escaped(_ text: String) -> String {
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        return """
+            # TYPE ticker_feed_seq gauge
+            ticker_feed_seq \(feed.seq)
+            # TYPE ticker_feed_connected gauge
+            ticker_feed_connected \(feed.connected ? 1 : 0)
+            # TYPE ticker_feed_lag_ms gauge
+            ticker_feed_lag_ms \(feed.lagMs ?? -1)
+            # TYPE ticker_feed_info gauge
+            ticker_feed_info{epoch="\(escaped(feed.epoch))",node="\(escaped(node))"} 1
+
+            """
     }
 }

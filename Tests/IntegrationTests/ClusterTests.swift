@@ -42,6 +42,21 @@ extension ExternalProcesses {
             }
         }
 
+        /// An edge of `database`, once it has the feed.
+        static func edge(of database: PostgresServer) async throws -> BinaryServer {
+            let edge = try await BinaryServer.start(["--database", database.url] + edgeArguments)
+            try await eventually("the edge to have the feed") { try await edge.get("/healthz").status == 200 }
+            return edge
+        }
+
+        /// A client of `edge` past its welcome, subscribed to every symbol.
+        static func subscriber(of edge: BinaryServer) async throws -> TestSocket {
+            let socket = try await edge.connect()
+            _ = try await socket.next()
+            socket.send(.subscribe(symbols: ["*"]))
+            return socket
+        }
+
         /// Reads a socket's `quotes` frames as raw text, by seq, until `count` have come.
         static func frames(_ socket: TestSocket, count: Int) async throws -> [UInt64: String] {
             var frames: [UInt64: String] = [:]
@@ -160,11 +175,8 @@ extension ExternalProcesses {
                 let (epoch, _) = try await leader.leading()
                 let standby = try FeedProcess.start(database.url, Self.feedArguments)
                 _ = try await standby.process.line("the second feed to stand by") { $0.contains("standing by") }
-                let edge = try await BinaryServer.start(["--database", database.url] + Self.edgeArguments)
-                try await eventually("the edge to have the feed") { try await edge.get("/healthz").status == 200 }
-                let socket = try await edge.connect()
-                _ = try await socket.next()
-                socket.send(.subscribe(symbols: ["*"]))
+                let edge = try await Self.edge(of: database)
+                let socket = try await Self.subscriber(of: edge)
                 var state: [String: Quote] = [:]
                 var last: UInt64?
                 var killedAt: ContinuousClock.Instant?
@@ -205,11 +217,8 @@ extension ExternalProcesses {
             try await PostgresServer.with { database in
                 let feed = try FeedProcess.start(database.url, Self.feedArguments)
                 _ = try await feed.leading()
-                let edge = try await BinaryServer.start(["--database", database.url] + Self.edgeArguments)
-                try await eventually("the edge to have the feed") { try await edge.get("/healthz").status == 200 }
-                let socket = try await edge.connect()
-                _ = try await socket.next()
-                socket.send(.subscribe(symbols: ["*"]))
+                let edge = try await Self.edge(of: database)
+                let socket = try await Self.subscriber(of: edge)
                 var last: UInt64?
                 var terminated = false
                 var after = 0
@@ -244,11 +253,8 @@ extension ExternalProcesses {
             try await PostgresServer.with { database in
                 let feed = try FeedProcess.start(database.url, Self.feedArguments)
                 let (epoch, _) = try await feed.leading()
-                let edge = try await BinaryServer.start(["--database", database.url] + Self.edgeArguments)
-                try await eventually("the edge to have the feed") { try await edge.get("/healthz").status == 200 }
-                let socket = try await edge.connect()
-                _ = try await socket.next()
-                socket.send(.subscribe(symbols: ["*"]))
+                let edge = try await Self.edge(of: database)
+                let socket = try await Self.subscriber(of: edge)
                 var last: UInt64?
                 var restarted = false
                 var after = 0
@@ -279,11 +285,8 @@ extension ExternalProcesses {
             try await PostgresServer.with { database in
                 let feed = try FeedProcess.start(database.url, Self.feedArguments)
                 let (epoch, _) = try await feed.leading()
-                let edge = try await BinaryServer.start(["--database", database.url] + Self.edgeArguments)
-                try await eventually("the edge to have the feed") { try await edge.get("/healthz").status == 200 }
-                let socket = try await edge.connect()
-                _ = try await socket.next()
-                socket.send(.subscribe(symbols: ["*"]))
+                let edge = try await Self.edge(of: database)
+                let socket = try await Self.subscriber(of: edge)
                 var seen: UInt64 = 0
                 while seen < 10 {
                     if case .quotes(let seq, _, _, _, _) = try await socket.next() { seen = seq }

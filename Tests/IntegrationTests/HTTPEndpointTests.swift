@@ -111,6 +111,9 @@ struct HTTPEndpointTests {
             #expect((samples["ticker_feed_ticks_total"] ?? 0) > 0)
             #expect(samples["ticker_ws_conflated_ticks_total"] == 0)
             #expect(metrics.body.contains(#"http_route="/api/quotes""#), "HTTP requests by route")
+            // Where the feed is: its seq, its source reachable, its lag, and the epoch and node as labels.
+            #expect((samples["ticker_feed_seq"] ?? 0) > 0 && samples["ticker_feed_connected"] == 1 && (samples["ticker_feed_lag_ms"] ?? -1) >= 0)
+            #expect(metrics.body.contains(#"ticker_feed_info{epoch="e-9",node="edge-1"} 1"#))
         }
     }
 

@@ -99,6 +99,19 @@ struct ResumeTests {
         }
     }
 
+    @Test("a resume from a seq a little ahead of this server (a client of a faster edge) waits for it, then resumes")
+    func resumeAheadWaits() async throws {
+        try await TestServer.with(Self.configure) { server, _ in
+            let socket = try await server.connect()
+            guard case .welcome(_, _, _, _, let seq?, _) = try await socket.next() else { throw TestFailure("no welcome seq") }
+            // Five ticks (100 ms) ahead: within the second this server is given to catch up.
+            socket.send(.subscribe(symbols: ["*"], resume: FeedPosition(epoch: "epoch-a", seq: seq + 5)))
+            #expect(try await socket.next().isSubscribed)
+            guard case .quotes(let n, _, _, _, true) = try await socket.next() else { throw TestFailure("expected a resumed frame, not a snapshot") }
+            #expect(n >= seq + 5)
+        }
+    }
+
     @Test("resuming at the feed's own seq still gets its answer: an empty quotes frame, resumed, nothing folded")
     func resumeAtCurrentSeq() async throws {
         // A feed that does not tick during the test: its seq stays where the welcome says.

@@ -151,6 +151,17 @@ struct TourTests {
         #expect(TourScript.next(polling, .polling, sent: []) == nil, "fast enough: no more presses")
     }
 
+    @Test("the server's answer to a flood counts even when it is reported before the flood itself (they travel apart)")
+    func floodAnswerFirst() {
+        var lab = WebSocketLab()
+        let error = ServerMessage.error(code: .rateLimited, message: "more than 50 messages per second", symbols: nil)
+        lab.apply(.message(error, receivedAt: 1, bytes: 60, wireBytes: 60), now: 1)
+        lab.apply(.close(code: 1008, reason: "rate limit exceeded", wasClean: true), now: 2)
+        lab.flooded(count: 300, buffered: 9000, now: 3)
+        lab.apply(.open(protocol: "ticker.v1", handshake: DashboardFixture.handshake), now: 4)
+        #expect(lab.rateLimited && lab.closedForRateLimit && lab.reconnectsAfterRateLimit == 1 && lab.bufferedPeak == 9000)
+    }
+
     @Test("the recorded run shows every chapter's evidence; a fresh model shows none of it")
     func evidence() {
         for chapter in TourChapter.allCases {

@@ -169,10 +169,11 @@ public struct WebSocketLab: Sendable, Hashable {
     }
 
     /// A flood of `count` messages was queued; `buffered` is bufferedAmount right after.
+    ///
+    /// The server's answer may be reported before this (the flood's report and the client's events travel apart), so
+    /// nothing it set is reset here.
     public mutating func flooded(count: Int, buffered: Int, now: Int64) {
         flooded = count
-        rateLimited = false
-        closedForRateLimit = false
         sampled(bufferedAmount: buffered)
         log(now, "send    × \(count) at once: bufferedAmount \(Formatting.grouped(buffered)) B")
     }

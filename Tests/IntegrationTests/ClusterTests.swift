@@ -344,6 +344,28 @@ extension ExternalProcesses {
             }
         }
 
+        @Test("a wrong password: the edge says which host and PostgreSQL's answer in /healthz (503), and a feed keeps retrying")
+        func wrongPassword() async throws {
+            try await PostgresServer.with { database in
+                try await database.requirePassword("right")
+                let wrong = "postgres://postgres:wrong@127.0.0.1:\(database.port)/postgres"
+                let edge = try await BinaryServer.start(["--database", wrong] + Self.edgeArguments)
+                try await eventually("the edge to report the refusal") {
+                    try await edge.get("/healthz").body.contains("password authentication failed")
+                }
+                let health = try await edge.get("/healthz")
+                #expect(
+                    health.status == 503 && health.body.contains("127.0.0.1:\(database.port)") && !health.body.contains("wrong"), "\(health.body)")
+                // PGPASSWORD supplies it when the URL has none, and then the edge gets the feed.
+                let feed = try ChildProcess(
+                    try TickerBinary.url(), ["feed", "--database", "postgres://postgres@127.0.0.1:\(database.port)/postgres"] + Self.feedArguments,
+                    environment: ProcessInfo.processInfo.environment.merging(["PGPASSWORD": "right"]) { $1 })
+                _ = try await feed.line("the feed to lead with PGPASSWORD") { $0.contains("leading epoch") }
+                _ = await edge.stop()
+                feed.kill(signal: SIGTERM)
+            }
+        }
+
         @Test("an unreachable database: the edge says which host and why in /healthz (503) and keeps retrying; malformed URLs exit 64")
         func unreachableAndMalformed() async throws {
             let edge = try await BinaryServer.start(["--database", "postgres://postgres@127.0.0.1:1/postgres"])

@@ -49,6 +49,15 @@ final class PostgresServer {
         _ = try await asPostgres("pg_ctl", ["-D", data, "-m", mode, "-w", "stop"])
     }
 
+    /// Sets `password` for the `postgres` role and makes connections over TCP prove it (SCRAM), then reloads.
+    func requirePassword(_ password: String) async throws {
+        try await sql("ALTER USER postgres PASSWORD '\(password)'")
+        let hba = directory.appendingPathComponent("data/pg_hba.conf")
+        try "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n".write(to: hba, atomically: false, encoding: .utf8)
+        let reload = try await asPostgres("pg_ctl", ["-D", data, "reload"])
+        guard reload.status == 0 else { throw TestFailure("pg_ctl reload failed: \(reload.output)") }
+    }
+
     /// Runs SQL with psql and returns its unaligned output.
     @discardableResult
     func sql(_ statement: String) async throws -> String {

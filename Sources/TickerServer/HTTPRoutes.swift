@@ -116,12 +116,17 @@ struct HTTPRoutes {
     /// 503 with `Retry-After`: the server already holds `maxConcurrentLongPolls` long polls.
     private func tooManyLongPolls() -> Response {
         let limit = fanOut.configuration.maxConcurrentLongPolls
+        return retryLater(error: "too_many_long_polls", message: "this server answers at most \(limit) long polls at once; retry shortly")
+    }
+
+    /// `503` with `Retry-After: 1` and `{"error":...,"message":...}`.
+    private func retryLater(error: String, message: String) -> Response {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("error")
-        writer.string("too_many_long_polls")
+        writer.string(error)
         writer.key("message")
-        writer.string("this server answers at most \(limit) long polls at once; retry shortly")
+        writer.string(message)
         writer.endObject()
         var response = json(writer.bytes, status: .serviceUnavailable)
         response.headers[.retryAfter] = "1"
@@ -197,16 +202,7 @@ struct HTTPRoutes {
     /// An edge that has not had a tick from its feed has no quotes to serve: `503` with `Retry-After`, not made-up data.
     private func noFeedYet() -> Response? {
         guard !fanOut.feedStatus.hasFeed else { return nil }
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("error")
-        writer.string("no_feed_yet")
-        writer.key("message")
-        writer.string("this edge has not received a tick from its feed yet; try again shortly")
-        writer.endObject()
-        var response = json(writer.bytes, status: .serviceUnavailable)
-        response.headers[.retryAfter] = "1"
-        return response
+        return retryLater(error: "no_feed_yet", message: "this edge has not received a tick from its feed yet; try again shortly")
     }
 
     /// 503 when this server cannot reach its feed's broker, or has never had a tick (so a balancer sends new clients

@@ -60,18 +60,13 @@ final class TourLabs: Sendable {
 
     /// Stops every runner and closes the client.
     func stop() {
-        let (runner, client, clientTask) = state.withLock { state in
+        let runner = state.withLock { state -> Task<Void, Never>? in
             state.stopped = true
-            defer {
-                state.runner = nil
-                state.client = nil
-                state.clientTask = nil
-            }
-            return (state.runner, state.client, state.clientTask)
+            defer { state.runner = nil }
+            return state.runner
         }
         runner?.cancel()
-        client?.close()
-        clientTask?.cancel()
+        stopClient()
     }
 
     private func enter(_ chapter: TourChapter) {
@@ -133,15 +128,7 @@ final class TourLabs: Sendable {
                 group.cancelAll()
             }
         }
-        let (oldClient, oldTask) = state.withLock { state -> (FeedClient?, Task<Void, Never>?) in
-            defer {
-                state.client = client
-                state.clientTask = task
-            }
-            return (state.client, state.clientTask)
-        }
-        oldClient?.close()
-        oldTask?.cancel()
+        replaceClient(with: client, task: task)
         // A client that has ended (closed by the user) is forgotten, so the next chapter or `o` starts a new one.
         Task { [weak self] in
             await task.value
@@ -155,14 +142,19 @@ final class TourLabs: Sendable {
     }
 
     private func stopClient() {
-        let (client, task) = state.withLock { state -> (FeedClient?, Task<Void, Never>?) in
+        replaceClient(with: nil, task: nil)
+    }
+
+    /// Puts `client` (or none) in place of the current one, which is closed.
+    private func replaceClient(with client: FeedClient?, task: Task<Void, Never>?) {
+        let (old, oldTask) = state.withLock { state -> (FeedClient?, Task<Void, Never>?) in
             defer {
-                state.client = nil
-                state.clientTask = nil
+                state.client = client
+                state.clientTask = task
             }
             return (state.client, state.clientTask)
         }
-        client?.close()
-        task?.cancel()
+        old?.close()
+        oldTask?.cancel()
     }
 }

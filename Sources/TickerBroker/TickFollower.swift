@@ -21,14 +21,18 @@ public struct TickFollower: Service {
         public var start: @Sendable (FeedStart) -> Void
         /// The next tick, in `seq` order with no gap, of the current epoch.
         public var tick: @Sendable (FeedTick) -> Void
+        /// The next ticks (at least ``TickFollower/foldingThreshold``), in `seq` order with no gap, read at once after
+        /// an outage: the edge applies each, and its clients get them folded, as a slow consumer does.
+        public var caughtUp: @Sendable ([FeedTick]) -> Void
 
         public init(
             connection: @escaping @Sendable (Bool, String?) -> Void, start: @escaping @Sendable (FeedStart) -> Void,
-            tick: @escaping @Sendable (FeedTick) -> Void
+            tick: @escaping @Sendable (FeedTick) -> Void, caughtUp: @escaping @Sendable ([FeedTick]) -> Void
         ) {
             self.connection = connection
             self.start = start
             self.tick = tick
+            self.caughtUp = caughtUp
         }
     }
 
@@ -40,6 +44,10 @@ public struct TickFollower: Service {
         public var quotes: [Quote]
         public var tickIntervalMs: Int
     }
+
+    /// A catch-up of this many ticks or more (the edge was three tick intervals behind, as after an outage of its
+    /// database connection) reaches the clients folded into one frame; fewer go one by one, as published.
+    public static let foldingThreshold = 3
 
     let url: DatabaseURL
     let universe: Universe
@@ -131,13 +139,18 @@ public struct TickFollower: Service {
     }
 
     /// Applies every stored tick after the last one applied, in order; starts over from the latest state when there is
-    /// nothing to continue from (first time, a new epoch, or a gap the table no longer covers).
+    /// nothing to continue from (first time, a new epoch, or a gap the table no longer covers). What was read is handed
+    /// on, and only then counted as applied, even when a later read fails: nothing is skipped or applied twice.
     private func catchUp(_ connection: PostgresConnection) async throws {
+        var read: [FeedTick] = []
+        var epoch = ""
+        defer { hand(read, epoch: epoch) }
         while true {
-            guard let position = applied.withLockedValue({ $0 }) else {
+            guard let position = read.last.map({ FeedPosition(epoch: epoch, seq: $0.seq) }) ?? applied.withLockedValue({ $0 }) else {
                 guard try await startFromLatest(connection) else { return }
                 continue
             }
+            epoch = position.epoch
             var rows: [(seq: Int64, epoch: String, ts: Int64, tick: String)] = []
             for try await row in try await BrokerConnection.query(
                 connection,
@@ -146,23 +159,39 @@ public struct TickFollower: Service {
             ).decode((Int64, String, Int64, String).self) {
                 rows.append(row)
             }
+            if !rows.isEmpty { heard.withLockedValue { $0 = .now } }
             var next = position.seq + 1
+            var continued = true
             for row in rows {
                 guard row.epoch == position.epoch, UInt64(row.seq) == next,
                     let tick = StoredTick.tick(seq: UInt64(row.seq), ts: row.ts, json: row.tick, count: count)
                 else {
-                    // Another epoch, or a gap: start over from the latest state.
-                    applied.withLockedValue { $0 = nil }
+                    continued = false
                     break
                 }
-                sink.tick(tick)
-                applied.withLockedValue { $0 = FeedPosition(epoch: position.epoch, seq: tick.seq) }
-                heard.withLockedValue { $0 = .now }
+                read.append(tick)
                 next += 1
             }
-            if applied.withLockedValue({ $0 }) == nil { continue }
+            if !continued {
+                // Another epoch, or a gap: what came before it, then start over from the latest state.
+                hand(read, epoch: epoch)
+                read = []
+                applied.withLockedValue { $0 = nil }
+                continue
+            }
             if rows.count < 1000 { return }
         }
+    }
+
+    /// Hands ticks read to the edge (folded when there are enough of them) and records the last as applied.
+    private func hand(_ ticks: [FeedTick], epoch: String) {
+        guard let last = ticks.last else { return }
+        if ticks.count >= Self.foldingThreshold {
+            sink.caughtUp(ticks)
+        } else {
+            for tick in ticks { sink.tick(tick) }
+        }
+        applied.withLockedValue { $0 = FeedPosition(epoch: epoch, seq: last.seq) }
     }
 
     /// Reads the feed's description and its latest tick's full state, and starts from there. False when there is no

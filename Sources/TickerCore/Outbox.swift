@@ -13,8 +13,9 @@ public struct Outbox<Payload: Sendable>: Sendable {
     public enum Item: Sendable {
         /// A non-tick message, already encoded.
         case message(Payload)
-        /// A tick frame shared with every client of the same content, plus its quotes for folding.
-        case tick(seq: UInt64, ts: Int64, quotes: [Quote], payload: Payload)
+        /// A tick frame shared with every client of the same content, plus its quotes for folding, and how many
+        /// earlier ticks it already folds (its `conflated`: an edge's catch-up after an outage).
+        case tick(seq: UInt64, ts: Int64, quotes: [Quote], earlier: Int, payload: Payload)
         /// Several ticks folded into one frame for this client; encoded when it is written.
         case conflated(ConflatedQuotes)
     }
@@ -52,8 +53,8 @@ public struct Outbox<Payload: Sendable>: Sendable {
 
     /// Queues a tick frame. While the client is behind (the queue is full, or the last frame is already folded), the
     /// tick is folded into the trailing frames instead.
-    public mutating func push(tick seq: UInt64, ts: Int64, quotes: [Quote], payload: Payload) {
-        let item = Item.tick(seq: seq, ts: ts, quotes: quotes, payload: payload)
+    public mutating func push(tick seq: UInt64, ts: Int64, quotes: [Quote], earlier: Int = 0, payload: Payload) {
+        let item = Item.tick(seq: seq, ts: ts, quotes: quotes, earlier: earlier, payload: payload)
         if case .conflated(var folded)? = items.last {
             folded.absorb(item)
             items[items.count - 1] = .conflated(folded)
@@ -117,9 +118,9 @@ public struct ConflatedQuotes: Sendable, Hashable {
         switch item {
         case .message:
             preconditionFailure("messages are never folded")
-        case .tick(let seq, let ts, let quotes, _):
+        case .tick(let seq, let ts, let quotes, let earlier, _):
             for quote in quotes { self.quotes[quote.symbol] = quote }
-            tickCount += 1
+            tickCount += 1 + earlier
             advance(seq: seq, ts: ts)
         case .conflated(let other):
             for (symbol, quote) in other.quotes { self.quotes[symbol] = quote }

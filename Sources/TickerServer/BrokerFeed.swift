@@ -20,7 +20,8 @@ struct BrokerFeed: Service {
                 start: { start in
                     fanOut.start(epoch: start.epoch, seq: start.seq, ts: start.ts, quotes: start.quotes, tickIntervalMs: start.tickIntervalMs)
                 },
-                tick: { tick in fanOut.publish(tick) }))
+                tick: { tick in fanOut.publish(tick) },
+                caughtUp: { ticks in fanOut.publish(caughtUp: ticks) }))
         try await follower.run()
     }
 }

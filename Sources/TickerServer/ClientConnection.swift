@@ -306,14 +306,16 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
 
     /// On the loop: a tick's frame for this client, at `now`. Written at once when `direct`, nothing is queued ahead of
     /// it and the channel is writable (the lane counts it); otherwise queued (maybe conflated) for ``drain()``.
-    func deliver(_ frame: ByteBuffer, seq: UInt64, ts: Int64, quotes: [Quote], direct: Bool, now: ContinuousClock.Instant) -> Delivery {
+    func deliver(
+        _ frame: ByteBuffer, seq: UInt64, ts: Int64, quotes: [Quote], earlier: Int, direct: Bool, now: ContinuousClock.Instant
+    ) -> Delivery {
         guard phase == .open, let frameContext else { return .dropped }
         lastQueuedAt = now
         if direct, writable, outbox.isEmpty {
             frameContext.writeAndFlush(NIOAny(frame), promise: nil)
             return .written
         }
-        outbox.push(tick: seq, ts: ts, quotes: quotes, payload: frame)
+        outbox.push(tick: seq, ts: ts, quotes: quotes, earlier: earlier, payload: frame)
         if behindSince == nil, outbox.isConflating {
             behindSince = now
             fanOut.metrics.connectionBehind(true)
@@ -331,7 +333,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         while writable, let item = outbox.popFirst() {
             let frame: ByteBuffer
             switch item {
-            case .message(let payload), .tick(_, _, _, let payload):
+            case .message(let payload), .tick(_, _, _, _, let payload):
                 frame = payload
             case .conflated(let folded):
                 frame = self.frame(folded.message.encodedJSON)

@@ -166,7 +166,7 @@ final class FanOut: Service, Sendable {
     /// "new epoch", so clients reconnect and resynchronise from a snapshot. In the same epoch (a gap the broker's
     /// table no longer covered), the changes are folded into one tick, as for a slow consumer.
     func start(epoch: String, seq: UInt64, ts: Int64, quotes: [Quote], tickIntervalMs: Int) {
-        let (newEpoch, folded) = state.withLock { state -> (Bool, FeedTick?) in
+        let (newEpoch, folded) = state.withLock { state -> (Bool, (tick: FeedTick, earlier: Int)?) in
             state.tickIntervalMs = tickIntervalMs
             state.lastTickAt = .now
             let first = !state.hasFeed
@@ -179,9 +179,10 @@ final class FanOut: Service, Sendable {
             }
             guard seq > state.book.seq else { return (false, nil) }
             let changed = quotes.indices.filter { state.book.quotes[$0] != quotes[$0] }
-            return (false, FeedTick(seq: seq, ts: ts, changed: changed, quotes: changed.map { quotes[$0] }))
+            let tick = FeedTick(seq: seq, ts: ts, changed: changed, quotes: changed.map { quotes[$0] })
+            return (false, (tick, Int(seq - state.book.seq) - 1))
         }
-        if let folded { publish(folded) }
+        if let folded { publish([folded.tick], earlier: folded.earlier) }
         if newEpoch {
             logger.warning("the feed started a new epoch \(epoch): closing every WebSocket with 1012 so clients resynchronise")
             for lane in lanes {
@@ -195,13 +196,25 @@ final class FanOut: Service, Sendable {
     /// Applies a tick to the book, answers the long polls it satisfies and hands it to every lane with an interested
     /// client. The deliveries are submitted under the hub lock, so a subscription change (also submitted under it)
     /// lands between exactly the ticks its snapshot covers and the ones after.
-    func publish(_ tick: FeedTick) {
-        metrics.feedTicked()
+    func publish(_ tick: FeedTick) { publish([tick], earlier: 0) }
+
+    /// Ticks an edge read at once after an outage: each is applied to the book and the history in order, and the
+    /// clients get one frame of the latest quotes they changed, its `conflated` counting the earlier ticks, as a slow
+    /// consumer gets them.
+    func publish(caughtUp ticks: [FeedTick]) { publish(ticks, earlier: ticks.count - 1) }
+
+    /// Applies `ticks` (consecutive) and delivers them as one frame per client, whose `conflated` says `earlier`.
+    private func publish(_ ticks: [FeedTick], earlier: Int) {
+        guard let last = ticks.last else { return }
+        for _ in ticks { metrics.feedTicked() }
         let (answered, lanesToStart) = state.withLock {
             state -> ([(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)], [LoopLane]) in
-            state.book.apply(tick)
-            state.history.apply(tick)
+            for tick in ticks {
+                state.book.apply(tick)
+                state.history.apply(tick)
+            }
             state.lastTickAt = .now
+            let tick = ticks.count == 1 ? last : Self.folded(ticks, book: state.book)
             var answered: [(CheckedContinuation<QuoteSnapshot?, Never>, QuoteSnapshot)] = []
             if !state.longPolls.isEmpty, !tick.changed.isEmpty {
                 for (id, poll) in state.longPolls {
@@ -214,16 +227,25 @@ final class FanOut: Service, Sendable {
             }
             guard !tick.changed.isEmpty else { return (answered, []) }
             let groups = Self.groupsSnapshot(&state)
-            return (answered, Self.deliver(tick, groups: groups, catalog: catalog, deflaters: &state.deflaters, metrics: metrics))
+            return (
+                answered,
+                Self.deliver(tick, earlier: earlier, groups: groups, catalog: catalog, deflaters: &state.deflaters, metrics: metrics)
+            )
         }
         for (continuation, snapshot) in answered { continuation.resume(returning: snapshot) }
         for lane in lanesToStart { lane.start() }
     }
 
+    /// Consecutive ticks as one: the last one's seq and ts, and the book's quote of every symbol any of them changed.
+    private static func folded(_ ticks: [FeedTick], book: QuoteBook) -> FeedTick {
+        let changed = Set(ticks.lazy.flatMap(\.changed)).sorted()
+        return FeedTick(seq: ticks.last!.seq, ts: ticks.last!.ts, changed: changed, quotes: changed.map { book.quotes[$0] })
+    }
+
     /// Encodes each distinct frame of `tick` once (and compresses it once per window size its compressing members
     /// asked for) and submits one delivery per lane; returns the lanes to start.
     private static func deliver(
-        _ tick: FeedTick, groups: [Group], catalog: SymbolCatalog, deflaters: inout [Int: MessageDeflater], metrics: ServerMetrics
+        _ tick: FeedTick, earlier: Int, groups: [Group], catalog: SymbolCatalog, deflaters: inout [Int: MessageDeflater], metrics: ServerMetrics
     ) -> [LoopLane] {
         let changed = SymbolSet(capacity: catalog.count, members: tick.changed)
         var positionInTick = [Int](repeating: -1, count: catalog.count)
@@ -247,7 +269,8 @@ final class FanOut: Service, Sendable {
                     if encodedQuotes[position] == nil { encodedQuotes[position] = tick.quotes[position].encodedJSON }
                     encoded.append(encodedQuotes[position]!)
                 }
-                let payload = ServerMessage.quotesFrame(seq: tick.seq, ts: tick.ts, encodedQuotes: encoded)
+                let payload = ServerMessage.quotesFrame(
+                    seq: tick.seq, ts: tick.ts, encodedQuotes: encoded, conflated: earlier > 0 ? earlier : nil)
                 frame = (payload, WireFrame.textBytes(payload), quotes)
                 frames[content] = frame
             }
@@ -271,7 +294,7 @@ final class FanOut: Service, Sendable {
             }
         }
         return perLane.values.compactMap { lane, frames in
-            lane.submit(.tick(.init(seq: tick.seq, ts: tick.ts, frames: frames))) ? lane : nil
+            lane.submit(.tick(.init(seq: tick.seq, ts: tick.ts, earlier: earlier, frames: frames))) ? lane : nil
         }
     }
 

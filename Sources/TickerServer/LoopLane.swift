@@ -29,6 +29,8 @@ final class LoopLane: @unchecked Sendable {
     struct TickDelivery: Sendable {
         var seq: UInt64
         var ts: Int64
+        /// Earlier ticks already folded into this one (an edge catching up after an outage), 0 for a tick as published.
+        var earlier = 0
         var frames: [Frame]
 
         struct Frame: Sendable {
@@ -147,7 +149,8 @@ final class LoopLane: @unchecked Sendable {
                             for connection in members {
                                 // One tick waiting: straight to the socket. Several: queue them all, drain once below.
                                 switch connection.deliver(
-                                    buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, direct: ticks == 1, now: now)
+                                    buffer, seq: delivery.seq, ts: delivery.ts, quotes: frame.quotes, earlier: delivery.earlier,
+                                    direct: ticks == 1, now: now)
                                 {
                                 case .written: written += 1
                                 case .queued: touched[ObjectIdentifier(connection)] = connection
@@ -155,6 +158,7 @@ final class LoopLane: @unchecked Sendable {
                                 }
                             }
                             tally.framesSent += written
+                            tally.conflatedTicks += written * delivery.earlier
                             tally.bytesSent += written * buffer.readableBytes
                             if compressed { tally.compressedFrames += written }
                         }

@@ -212,23 +212,97 @@ extension ExternalProcesses {
             }
         }
 
-        @Test("the edge's database connection killed (pg_terminate_backend): it reconnects and catches up, no tick missed or repeated")
+        @Test("the leader's host vanishes (its session's packets dropped): PostgreSQL ends the session, the standby leads within 5 s, no gap")
+        func leaderHostVanishes() async throws {
+            try await PostgresServer.with { database in
+                let leader = try FeedProcess.start(database.url, Self.feedArguments)
+                let (epoch, _) = try await leader.leading()
+                let standby = try FeedProcess.start(database.url, Self.feedArguments)
+                _ = try await standby.process.line("the second feed to stand by") { $0.contains("standing by") }
+                let edge = try await Self.edge(of: database)
+                let socket = try await Self.subscriber(of: edge)
+                var state: [String: Quote] = [:]
+                var last: UInt64?
+                var filter: PacketFilter?
+                var cutAt: ContinuousClock.Instant?
+                var previousTickAt = ContinuousClock.now
+                var takeover: Duration?
+                do {
+                    while takeover == nil || last! < 40 {
+                        let message = try await socket.next()
+                        let now = ContinuousClock.now
+                        switch message {
+                        case .snapshot(let seq, _, let quotes, _, _):
+                            for quote in quotes { state[quote.symbol] = quote }
+                            last = seq
+                        case .quotes(let seq, _, let quotes, let conflated, _):
+                            #expect(seq == last! + 1 && conflated == nil, "seq \(seq) after \(last!): no gap, nothing folded")
+                            for quote in quotes { state[quote.symbol] = quote }
+                            last = seq
+                            defer { previousTickAt = now }
+                            if filter == nil, seq >= 10 {
+                                // The session holding the lock: its client port, as PostgreSQL sees it.
+                                let port = try await database.sql(
+                                    """
+                                    SELECT client_port FROM pg_stat_activity
+                                    WHERE pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)
+                                    """)
+                                filter = try await PacketFilter.dropping(port: try #require(Int(port), "the leader's port: \(port)"))
+                                cutAt = .now
+                            } else if let cutAt, takeover == nil, now - previousTickAt > .milliseconds(500) {
+                                // The first tick after the silence is the new leader's.
+                                takeover = now - cutAt
+                            }
+                        default: break
+                        }
+                    }
+                } catch {
+                    await filter?.lift()
+                    throw error
+                }
+                await filter?.lift()
+                let (standbyEpoch, _) = try await standby.leading(within: .seconds(1))
+                #expect(standbyEpoch == epoch, "the same history, continued")
+                #expect(state == (try await Self.replay(to: last!)), "the prices a run without the failover publishes")
+                // 1 s of silence, two keepalive probes and the 3 s user timeout, then the standby's next 250 ms poll.
+                #expect(try #require(takeover) < .seconds(5), "takeover took \(takeover!)")
+                print("host vanished: the first tick from the new leader reached the client \(takeover!) after the cut")
+                // The deposed leader finds its session gone and stands by: it never writes again.
+                _ = try await leader.process.line(within: .seconds(20), "the deposed leader to stand by") { $0.contains("standing by") }
+                _ = await edge.stop()
+                leader.process.kill(signal: SIGTERM)
+                standby.process.kill(signal: SIGTERM)
+            }
+        }
+
+        @Test(
+            "the edge's database connection killed (pg_terminate_backend): it reconnects and catches up, the ticks it missed folded into one frame, none lost or repeated"
+        )
         func terminatedBackend() async throws {
             try await PostgresServer.with { database in
                 let feed = try FeedProcess.start(database.url, Self.feedArguments)
                 _ = try await feed.leading()
                 let edge = try await Self.edge(of: database)
                 let socket = try await Self.subscriber(of: edge)
+                var state: [String: Quote] = [:]
                 var last: UInt64?
                 var terminated = false
+                var folded: Int?
                 var after = 0
                 while after < 20 {
                     switch try await socket.next() {
-                    case .snapshot(let seq, _, _, _, _): last = seq
-                    case .quotes(let seq, _, _, _, _):
-                        #expect(seq == last! + 1, "seq \(seq) after \(last!)")
+                    case .snapshot(let seq, _, let quotes, _, _):
+                        for quote in quotes { state[quote.symbol] = quote }
+                        last = seq
+                    case .quotes(let seq, _, let quotes, let conflated, _):
+                        #expect(seq == last! + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last!), \(conflated ?? 0) folded")
+                        for quote in quotes { state[quote.symbol] = quote }
                         last = seq
                         if terminated { after += 1 }
+                        if terminated, let conflated {
+                            #expect(folded == nil, "one folded frame for the outage")
+                            folded = conflated
+                        }
                         if !terminated, seq >= 10 {
                             // Every session but the feed's (it holds the advisory lock) and this one: the edge's.
                             let killed = try await database.sql(
@@ -243,6 +317,9 @@ extension ExternalProcesses {
                     default: break
                     }
                 }
+                // The edge waits 200 ms before it reconnects: four 50 ms ticks at least, caught up at once.
+                #expect((folded ?? 0) >= 2, "the ticks missed reach the client folded, as for a slow consumer")
+                #expect(state == (try await Self.replay(to: last!)), "the client's state is the seeded run's")
                 _ = await edge.stop()
                 feed.process.kill(signal: SIGTERM)
             }
@@ -261,8 +338,8 @@ extension ExternalProcesses {
                 while after < 10 {
                     switch try await socket.next() {
                     case .snapshot(let seq, _, _, _, _): last = seq
-                    case .quotes(let seq, _, _, _, _):
-                        #expect(seq == last! + 1, "seq \(seq) after \(last!): nothing missed or repeated")
+                    case .quotes(let seq, _, _, let conflated, _):
+                        #expect(seq == last! + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last!): nothing missed or repeated")
                         last = seq
                         if restarted { after += 1 }
                         if !restarted, seq >= 10 {

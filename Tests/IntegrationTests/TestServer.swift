@@ -13,6 +13,11 @@ import TickerServer
 
 /// A real `TickerServer` on an ephemeral loopback port, for the duration of `body`.
 struct TestServer {
+    /// When set, every server ``with(_:_:)`` starts is an edge of this database, following its feed instead of running
+    /// a simulator of its own: ``EdgeConformanceTests`` re-runs the single-process suites' tests that way. The
+    /// simulator's settings (activity, seed, tick interval) are then the feed's.
+    @TaskLocal static var edgeOf: DatabaseURL?
+
     let port: Int
     let server: TickerServer
     var url: WebSocketURL { try! WebSocketURL("ws://127.0.0.1:\(port)/ws") }
@@ -31,6 +36,7 @@ struct TestServer {
         defer { eventLoops.shutdownGracefully { _ in } }
         configuration.eventLoopGroup = eventLoops
         configure(&configuration)
+        if let database = edgeOf { configuration.database = database }
         var logger = Logger(label: "test-server")
         logger.logLevel = .error
         let server = try TickerServer(
@@ -56,7 +62,11 @@ struct TestServer {
                 }
             }
             do {
-                try await body(TestServer(port: port, server: server), group)
+                let testServer = TestServer(port: port, server: server)
+                if edgeOf != nil {
+                    try await eventually("the edge to have the feed") { try await testServer.get("/healthz").status == 200 }
+                }
+                try await body(testServer, group)
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error

@@ -23,7 +23,7 @@ struct OutboxTests {
         outbox.push(tick: 2, ts: 20, quotes: [quote("A", 2)], payload: "t2")
         #expect(!outbox.isFull)
         let items = drain(&outbox)
-        guard case .tick(1, _, _, "t1") = items[0], case .tick(2, _, _, "t2") = items[1] else {
+        guard case .tick(1, _, _, _, "t1") = items[0], case .tick(2, _, _, _, "t2") = items[1] else {
             Issue.record("unexpected \(items)")
             return
         }
@@ -49,6 +49,18 @@ struct OutboxTests {
         #expect(folded.message == .quotes(seq: 4, ts: 40, quotes: [quote("A", 4), quote("B", 1), quote("C", 3)], conflated: 3))
     }
 
+    @Test("a frame that already folds ticks (an edge's catch-up) counts them when it is folded again")
+    func foldingAFoldedTick() {
+        var outbox = Outbox<String>(tickCapacity: 1)
+        outbox.push(tick: 1, ts: 10, quotes: [quote("A", 1)], payload: "t1")
+        outbox.push(tick: 6, ts: 60, quotes: [quote("A", 6), quote("B", 6)], earlier: 4, payload: "t2..6")
+        guard case .conflated(let folded) = outbox.popFirst() else {
+            Issue.record("expected a folded frame")
+            return
+        }
+        #expect(folded.seq == 6 && folded.earlierTicks == 5, "ticks 1 to 5 folded into 6")
+    }
+
     @Test("messages are never folded and keep their place")
     func messagesKeepOrder() {
         var outbox = Outbox<String>(tickCapacity: 1)
@@ -58,7 +70,7 @@ struct OutboxTests {
         outbox.push(tick: 3, ts: 3, quotes: [quote("A", 3)], payload: "t3")
         let items = drain(&outbox)
         #expect(items.count == 3)
-        guard case .tick(1, _, _, _) = items[0], case .message("subscribed") = items[1], case .conflated(let folded) = items[2] else {
+        guard case .tick(1, _, _, _, _) = items[0], case .message("subscribed") = items[1], case .conflated(let folded) = items[2] else {
             Issue.record("unexpected \(items)")
             return
         }

@@ -74,42 +74,11 @@ final class PostgresServer {
     }
 
     /// Runs a PostgreSQL tool (as the `postgres` user under root) and returns its status and output.
-    ///
-    /// Spawned with `posix_spawn`, every descriptor above 2 closed and the output going to a file: the server that
-    /// `pg_ctl start` leaves running would otherwise inherit the pipes of Foundation's `Process`, and reading them to
-    /// their end would wait for the server to exit.
     private func asPostgres(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         let path = bin.appendingPathComponent(tool).path
         let argv = getuid() == 0 ? ["runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
-        let output = directory.appendingPathComponent("\(tool)-\(UUID().uuidString.prefix(6)).out").path
-        return try await withCheckedThrowingContinuation { continuation in
-            Self.spawning.async {
-                var actions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&actions)
-                defer { posix_spawn_file_actions_destroy(&actions) }
-                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-                posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-                posix_spawn_file_actions_adddup2(&actions, 1, 2)
-                let inherited = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-                for fd in inherited.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
-                let cArguments = argv.map { strdup($0) } + [nil]
-                defer { cArguments.forEach { free($0) } }
-                var pid = pid_t()
-                guard posix_spawnp(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else {
-                    continuation.resume(throwing: TestFailure("cannot run \(argv[0])"))
-                    return
-                }
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
-                let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-                try? FileManager.default.removeItem(atPath: output)
-                continuation.resume(returning: ((status >> 8) & 0xFF, text))
-            }
-        }
+        return try await DetachedRun.run(argv, outputDirectory: directory)
     }
-
-    /// Spawning waits for the process (`waitpid`) off the cooperative pool.
-    private static let spawning = DispatchQueue(label: "postgres tools")
 
     /// A port nothing listens on now (the kernel's choice for a socket bound to port 0).
     static func freePort() throws -> Int {

@@ -25,7 +25,7 @@ extension ExternalProcesses {
         }
 
         @Test(
-            "up starts PostgreSQL, two feeds, two edges and nginx and prints their URLs; ticker watch through the balancer names its node and, that edge killed, resumes on the other; down stops what up started"
+            "up starts PostgreSQL, two feeds, two edges and nginx and prints their URLs; the tour's chapter 8 sees the balancer; ticker watch through it names its node and, that edge killed, resumes on the other; down stops what up started"
         )
         func upWatchKillDown() async throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ticker-cluster-\(UUID().uuidString.prefix(8))")
@@ -46,6 +46,12 @@ extension ExternalProcesses {
                     #expect(status.output.contains("\(name): running"), "status: \(status.output)")
                 }
                 #expect(status.output.components(separatedBy: #""connected":true"#).count == 3, "both edges reach the feed: \(status.output)")
+
+                // The tour's chapter 8 against the real balancer: where each connection landed, and the resume there.
+                let tour = try await BinaryRun.ticker(["tour", "--headless", "--chapter", "8", "--url", "ws://127.0.0.1:\(ports[0])/ws"])
+                #expect(tour.status == 0, "chapter 8 completes: \(tour.stdout) \(tour.stderr)")
+                #expect(tour.stdout.contains("via nginx/") && tour.stdout.contains("(node edge-"), "the balancer and the node: \(tour.stdout)")
+                #expect(tour.stdout.contains("resumed from seq"), "the resume on the node it landed on next: \(tour.stdout)")
 
                 // The dashboard's headless mode through the balancer: its node, then that edge killed.
                 let watch = try ChildProcess(

@@ -119,20 +119,15 @@ public struct TickFollower: Service {
             try await Task.sleep(for: interval)
             let silence = ContinuousClock.now - heard.withLockedValue { $0 }
             guard silence >= interval * 3 else { continue }
-            let alive = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { (try? await connection.query("SELECT 1", logger: logger)) != nil }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(2))
-                    return false
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-            guard alive else {
+            // Bounded by closing the connection: a query of postgres-nio's does not end when its task is cancelled, so
+            // a timeout that only waited for the query would wait for a dead connection forever (seen here with
+            // the connection's packets dropped).
+            do {
+                try await BrokerConnection.query(connection, "SELECT 1", logger: logger, timeout: .seconds(2))
+            } catch {
                 logger.warning("edge: the feed's database did not answer for \(silence): reconnecting")
                 BrokerConnection.drop(connection)
-                throw CancellationError()
+                throw error
             }
             heard.withLockedValue { $0 = .now }
         }

@@ -325,6 +325,102 @@ extension ExternalProcesses {
             }
         }
 
+        @Test(
+            "the edge's database connection silently dead (its packets dropped): after 3 silent tick intervals it checks, reconnects and catches up, the missed ticks folded"
+        )
+        func silentlyDeadConnection() async throws {
+            try await PostgresServer.with { database in
+                let feed = try FeedProcess.start(database.url, Self.feedArguments)
+                _ = try await feed.leading()
+                let edge = try await Self.edge(of: database)
+                let socket = try await Self.subscriber(of: edge)
+                var state: [String: Quote] = [:]
+                var last: UInt64?
+                var filter: PacketFilter?
+                var folded: Int?
+                var after = 0
+                do {
+                    while after < 10 {
+                        switch try await socket.next() {
+                        case .snapshot(let seq, _, let quotes, _, _):
+                            for quote in quotes { state[quote.symbol] = quote }
+                            last = seq
+                        case .quotes(let seq, _, let quotes, let conflated, _):
+                            #expect(seq == last! + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last!), \(conflated ?? 0) folded")
+                            for quote in quotes { state[quote.symbol] = quote }
+                            last = seq
+                            if let conflated {
+                                #expect(filter != nil && folded == nil, "one folded frame, after the cut")
+                                folded = conflated
+                            }
+                            if folded != nil { after += 1 }
+                            if filter == nil, seq >= 10 {
+                                // The edge's one session: neither the feed's (it holds the lock) nor psql's own.
+                                let port = try await database.sql(
+                                    """
+                                    SELECT client_port FROM pg_stat_activity
+                                    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+                                      AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
+                                    """)
+                                filter = try await PacketFilter.dropping(port: try #require(Int(port), "the edge's port: \(port)"))
+                            }
+                        default: break
+                        }
+                    }
+                } catch {
+                    await filter?.lift()
+                    throw error
+                }
+                await filter?.lift()
+                // Three 50 ms intervals of silence, a SELECT 1 left 2 s to answer, 200 ms before reconnecting: ~45 ticks.
+                #expect((folded ?? 0) >= 10, "the ticks missed while the connection was dead reach the client folded")
+                #expect(state == (try await Self.replay(to: last!)), "the client's state is the seeded run's")
+                _ = await edge.stop()
+                feed.process.kill(signal: SIGTERM)
+            }
+        }
+
+        @Test("PostgreSQL down for a while: the edge keeps its clients, heartbeating, /healthz 503 says why; back up, it goes on")
+        func databaseDown() async throws {
+            try await PostgresServer.with { database in
+                let feed = try FeedProcess.start(database.url, Self.feedArguments)
+                let (epoch, _) = try await feed.leading()
+                let edge = try await BinaryServer.start(["--database", database.url, "--heartbeat-ms", "200"] + Self.edgeArguments)
+                try await eventually("the edge to have the feed") { try await edge.get("/healthz").status == 200 }
+                let socket = try await Self.subscriber(of: edge)
+                var last: UInt64 = 0
+                while last < 10 {
+                    if case .quotes(let seq, _, _, _, _) = try await socket.next() { last = seq }
+                }
+                try await database.stopServer(mode: "fast")
+                try await eventually("/healthz to say the database is unreachable") {
+                    let health = try await edge.get("/healthz")
+                    return health.status == 503 && health.body.contains(#""connected":false"#) && health.body.contains(#""problem":"#)
+                }
+                // No tick can come; the client is kept, and heartbeats say the connection is alive.
+                var heartbeats = 0
+                while heartbeats < 3 {
+                    switch try await socket.next() {
+                    case .heartbeat: heartbeats += 1
+                    case .quotes(let seq, _, _, _, _): last = seq
+                    default: break
+                    }
+                }
+                try await database.startServer()
+                try await eventually("/healthz to be 200 again") { try await edge.get("/healthz").status == 200 }
+                var after = 0
+                while after < 5 {
+                    guard case .quotes(let seq, _, _, let conflated, _) = try await socket.next() else { continue }
+                    #expect(seq == last + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last): nothing missed or repeated")
+                    last = seq
+                    after += 1
+                }
+                #expect(try await edge.get("/healthz").body.contains(#""epoch":"\#(epoch)""#), "the same history")
+                _ = await edge.stop()
+                feed.process.kill(signal: SIGTERM)
+            }
+        }
+
         @Test("PostgreSQL restarted cleanly: feed and edge reconnect in the same epoch and the client misses nothing")
         func cleanRestart() async throws {
             try await PostgresServer.with { database in

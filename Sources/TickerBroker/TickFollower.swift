@@ -21,8 +21,9 @@ public struct TickFollower: Service {
         public var start: @Sendable (FeedStart) -> Void
         /// The next tick, in `seq` order with no gap, of the current epoch.
         public var tick: @Sendable (FeedTick) -> Void
-        /// The next ticks (at least ``TickFollower/foldingThreshold``), in `seq` order with no gap, read at once after
-        /// an outage: the edge applies each, and its clients get them folded, as a slow consumer does.
+        /// The next ticks (two or more), in `seq` order with no gap, that were published while this edge was not
+        /// connected, read at once when it is again: the edge applies each, and its clients get them folded, as a
+        /// slow consumer does.
         public var caughtUp: @Sendable ([FeedTick]) -> Void
 
         public init(
@@ -44,10 +45,6 @@ public struct TickFollower: Service {
         public var quotes: [Quote]
         public var tickIntervalMs: Int
     }
-
-    /// A catch-up of this many ticks or more (the edge was three tick intervals behind, as after an outage of its
-    /// database connection) reaches the clients folded into one frame; fewer go one by one, as published.
-    public static let foldingThreshold = 3
 
     let url: DatabaseURL
     let universe: Universe
@@ -96,13 +93,14 @@ public struct TickFollower: Service {
         try await connection.listen(on: BrokerSchema.channel) { notifications in
             // LISTEN is active: catching up now cannot miss a commit.
             sink.connection(true, nil)
-            try await catchUp(connection)
+            // What was published while this edge was not connected reaches its clients folded into one frame.
+            try await catchUp(connection, folding: true)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await watch(connection) }
                 group.addTask {
                     for try await _ in notifications.cancelOnGracefulShutdown() {
                         heard.withLockedValue { $0 = .now }
-                        try await catchUp(connection)
+                        try await catchUp(connection, folding: false)
                     }
                 }
                 try await group.next()
@@ -136,10 +134,12 @@ public struct TickFollower: Service {
     /// Applies every stored tick after the last one applied, in order; starts over from the latest state when there is
     /// nothing to continue from (first time, a new epoch, or a gap the table no longer covers). What was read is handed
     /// on, and only then counted as applied, even when a later read fails: nothing is skipped or applied twice.
-    private func catchUp(_ connection: PostgresConnection) async throws {
+    /// With `folding`, two or more ticks read are handed on as one catch-up; without, one by one, as published (an
+    /// edge a few ticks late on a busy machine is not an outage).
+    private func catchUp(_ connection: PostgresConnection, folding: Bool) async throws {
         var read: [FeedTick] = []
         var epoch = ""
-        defer { hand(read, epoch: epoch) }
+        defer { hand(read, epoch: epoch, folding: folding) }
         while true {
             guard let position = read.last.map({ FeedPosition(epoch: epoch, seq: $0.seq) }) ?? applied.withLockedValue({ $0 }) else {
                 guard try await startFromLatest(connection) else { return }
@@ -169,7 +169,7 @@ public struct TickFollower: Service {
             }
             if !continued {
                 // Another epoch, or a gap: what came before it, then start over from the latest state.
-                hand(read, epoch: epoch)
+                hand(read, epoch: epoch, folding: folding)
                 read = []
                 applied.withLockedValue { $0 = nil }
                 continue
@@ -178,10 +178,10 @@ public struct TickFollower: Service {
         }
     }
 
-    /// Hands ticks read to the edge (folded when there are enough of them) and records the last as applied.
-    private func hand(_ ticks: [FeedTick], epoch: String) {
+    /// Hands ticks read to the edge (folded into one catch-up, with `folding`) and records the last as applied.
+    private func hand(_ ticks: [FeedTick], epoch: String, folding: Bool) {
         guard let last = ticks.last else { return }
-        if ticks.count >= Self.foldingThreshold {
+        if folding, ticks.count > 1 {
             sink.caughtUp(ticks)
         } else {
             for tick in ticks { sink.tick(tick) }

@@ -5,8 +5,9 @@ import TickerCore
 extension ExternalProcesses {
     /// The single-process server's promises (docs/PROTOCOL.md, docs/RELIABILITY.md), re-run on an edge: the very tests
     /// of those suites, each against an in-process server that follows a real `ticker feed` through a real PostgreSQL
-    /// instead of simulating. Left out: the tests that set the simulator itself (activity 0, a seed, a symbol count, a
-    /// tick interval, an epoch), which on an edge belong to the feed.
+    /// instead of simulating. The simulator's settings belong to the feed there: the backpressure tests run against a
+    /// feed started as they configure it; left out are the tests that need a simulator of their own (activity 0, an
+    /// epoch, a seed replayed from a point the feed has passed).
     @Suite("Edge conformance: the single-process suites' tests against an edge of a real feed", .timeLimit(.minutes(6)))
     struct EdgeConformanceTests {
         /// One test of another suite, by its name there.
@@ -57,7 +58,6 @@ extension ExternalProcesses {
                 Check("ticker.v1: an unknown type") { try await contract.badMessages(text: #"{"type":"teleport"}"#, code: .unknownType) },
                 Check("ticker.v1: ping and pong") { try await contract.pingPong() },
                 Check("ticker.v1: shared seq, byte-identical frames") { try await contract.sharedSeq() },
-                Check("ticker.v1: catalog order") { try await contract.catalogOrder() },
                 Check("ticker.v1: binary frame 1003") { try await contract.binaryFrame() },
                 Check("ticker.v1: oversized message 1009") { try await contract.oversizedMessage() },
                 Check("ticker.v1: rate limit 1008") { try await contract.rateLimit() },
@@ -75,6 +75,8 @@ extension ExternalProcesses {
                 Check("access: origin") { try await access.origin() },
                 Check("access: token") { try await access.token() },
                 Check("access: max connections") { try await access.maxConnections() },
+                Check("pings: a peer answering them stays") { try await BackpressureTests().livePeer() },
+                Check("pings: a peer not answering them is closed with 1001") { try await BackpressureTests().deadPeer() },
                 Check("RFC 7692: two compressing clients, identical frames") { try await compression.sharedCompressedFrames() },
                 Check("RFC 7692: a compressed frame inflates to the plain one") { try await compression.inflatesToThePlainFrame() },
                 Check("RFC 7692: compressed client messages") { try await compression.clientMessages() },
@@ -113,7 +115,32 @@ extension ExternalProcesses {
             }
         }
 
-        @Test("RFC 6455, the handshake and HTTP limits, ticker.v1, polling, SSE, access control and compression, on an edge")
+        @Test("slow consumers (conflation exact against the seeded feed, 1008), on an edge of a 300-symbol feed")
+        func backpressure() async throws {
+            try await PostgresServer.with { database in
+                // The simulator BackpressureTests configure, as the feed: 300 symbols, seed 7, every symbol moving, 10 ms.
+                let feed = try FeedProcess.start(
+                    database.url, ["--symbol-count", "300", "--seed", "7", "--activity", "1", "--tick-ms", "10"])
+                _ = try await feed.leading()
+                let url = try DatabaseURL(database.url)
+                let tests = BackpressureTests()
+                let checks = [
+                    Check("a stalled reader's one conflated frame is the feed's state") { try await tests.conflation() },
+                    Check("a client stuck behind is closed with 1008") { try await tests.slowConsumer() },
+                    Check("a reader of nothing is dropped; a healthy client keeps every tick") { try await tests.slowConsumerDropped() },
+                ]
+                for check in checks {
+                    do {
+                        try await TestServer.$edgeOf.withValue(url) { try await check.run() }
+                    } catch {
+                        Issue.record("\(check.name), on an edge: \(error)")
+                    }
+                }
+                feed.process.kill(signal: SIGTERM)
+            }
+        }
+
+        @Test("RFC 6455, the handshake and HTTP limits, ticker.v1, polling, SSE, pings, access control and compression, on an edge")
         func singleProcessPromises() async throws {
             try await PostgresServer.with { database in
                 let feed = try FeedProcess.start(database.url, ["--tick-ms", "20", "--activity", "1"])

@@ -26,6 +26,10 @@ struct BackpressureTests {
             _ = try await slow.next(where: { if case .snapshot = $0 { true } else { false } })
             slow.connection.setReading(false)
             try await eventually("the server to start conflating") { await server.server.stats.snapshot().connectionsBehind > 0 }
+            // Its outbox is full: the ticks from now on are folded. Three of them, before it reads again (else it may
+            // drain the full outbox first, and never need a folded frame).
+            let behindAt = await server.server.stats.snapshot().ticks
+            try await eventually("three more ticks") { await server.server.stats.snapshot().ticks >= behindAt + 3 }
             slow.connection.setReading(true)
             var lastSeq: UInt64 = 0
             while true {

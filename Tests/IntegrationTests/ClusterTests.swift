@@ -42,6 +42,23 @@ extension ExternalProcesses {
             }
         }
 
+        /// The seeded feed's ticks as a run without any failure publishes them.
+        struct UndisturbedRun {
+            private var simulator: PriceSimulator
+
+            init() throws {
+                simulator = PriceSimulator(
+                    catalog: try SymbolCatalog(assetsJSON: TickerAssets.symbolsJSON(), count: 20), seed: ClusterTests.seed, activity: 1)
+            }
+
+            /// The quotes of tick `seq` (asked in increasing order; every symbol changes at activity 1).
+            mutating func quotes(of seq: UInt64) -> [Quote] {
+                var tick: FeedTick?
+                while simulator.seq < seq { tick = simulator.step(timestamp: 0) }
+                return tick?.quotes ?? []
+            }
+        }
+
         /// An edge of `database`, once it has the feed.
         static func edge(of database: PostgresServer) async throws -> BinaryServer {
             let edge = try await BinaryServer.start(["--database", database.url] + edgeArguments)
@@ -112,9 +129,11 @@ extension ExternalProcesses {
                 var state = try await Self.replay(to: s)
                 for quote in quotes { state[quote.symbol] = quote }
                 #expect(state == (try await Self.replay(to: n)))
-                _ = await edgeA.stop()
-                _ = await edgeB.stop()
+                // SIGTERM ends edges and feed promptly and cleanly (postgres-nio's LISTEN would hold a graceful
+                // shutdown forever without cancelOnGracefulShutdown).
+                for edge in [edgeA, edgeB] { #expect(await edge.stop(within: .seconds(5)) == 0, "an edge exits 0 within 5 s of SIGTERM") }
                 feed.process.kill(signal: SIGTERM)
+                #expect(await feed.process.exitStatus(within: .seconds(5)) == 0, "the feed exits 0 within 5 s of SIGTERM")
             }
         }
 
@@ -177,6 +196,7 @@ extension ExternalProcesses {
                 _ = try await standby.process.line("the second feed to stand by") { $0.contains("standing by") }
                 let edge = try await Self.edge(of: database)
                 let socket = try await Self.subscriber(of: edge)
+                var undisturbed = try UndisturbedRun()
                 var state: [String: Quote] = [:]
                 var last: UInt64?
                 var killedAt: ContinuousClock.Instant?
@@ -189,6 +209,7 @@ extension ExternalProcesses {
                         last = seq
                     case .quotes(let seq, _, let quotes, let conflated, _):
                         #expect(seq == last! + 1 && conflated == nil, "seq \(seq) after \(last!): no gap, nothing folded")
+                        #expect(quotes == undisturbed.quotes(of: seq), "tick \(seq) is the one a run without the failover publishes")
                         for quote in quotes { state[quote.symbol] = quote }
                         last = seq
                         if killedAt == nil, seq >= 20 {
@@ -221,6 +242,7 @@ extension ExternalProcesses {
                 _ = try await standby.process.line("the second feed to stand by") { $0.contains("standing by") }
                 let edge = try await Self.edge(of: database)
                 let socket = try await Self.subscriber(of: edge)
+                var undisturbed = try UndisturbedRun()
                 var state: [String: Quote] = [:]
                 var last: UInt64?
                 var filter: PacketFilter?
@@ -237,6 +259,7 @@ extension ExternalProcesses {
                             last = seq
                         case .quotes(let seq, _, let quotes, let conflated, _):
                             #expect(seq == last! + 1 && conflated == nil, "seq \(seq) after \(last!): no gap, nothing folded")
+                            #expect(quotes == undisturbed.quotes(of: seq), "tick \(seq) is the one a run without the failover publishes")
                             for quote in quotes { state[quote.symbol] = quote }
                             last = seq
                             defer { previousTickAt = now }
@@ -545,7 +568,7 @@ extension ExternalProcesses {
             try await eventually("the edge to report the failure") { try await edge.get("/healthz").body.contains("127.0.0.1:1") }
             let health = try await edge.get("/healthz")
             #expect(health.status == 503 && health.body.contains(#""connected":false"#), "\(health.body)")
-            _ = await edge.stop()
+            #expect(await edge.stop(within: .seconds(5)) == 0, "an edge still retrying exits 0 within 5 s of SIGTERM")
             for (url, message) in [
                 ("postgres://postgres@127.0.0.1:99999/postgres", "port 99999, out of range"),
                 ("mysql://root@127.0.0.1/db", "scheme \"mysql\""),

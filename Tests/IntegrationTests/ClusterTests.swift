@@ -74,6 +74,40 @@ extension ExternalProcesses {
             return socket
         }
 
+        /// Follows a subscriber of every symbol while the edge's database connection is disrupted (`disrupt`, at seq 10)
+        /// until ten frames came after it, checking that every seq is accounted for (`seq = previous + 1 + conflated`) and
+        /// that the client's state is the seeded run's; returns the one folded frame's `conflated` (nil if none came).
+        static func throughAnOutage(_ socket: TestSocket, disrupt: () async throws -> Void) async throws -> Int? {
+            var state: [String: Quote] = [:]
+            var last: UInt64?
+            var disrupted = false
+            var folded: Int?
+            var after = 0
+            while after < 10 {
+                switch try await socket.next() {
+                case .snapshot(let seq, _, let quotes, _, _):
+                    for quote in quotes { state[quote.symbol] = quote }
+                    last = seq
+                case .quotes(let seq, _, let quotes, let conflated, _):
+                    #expect(seq == last! + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last!), \(conflated ?? 0) folded")
+                    for quote in quotes { state[quote.symbol] = quote }
+                    last = seq
+                    if let conflated {
+                        #expect(disrupted && folded == nil, "one folded frame, for the outage")
+                        folded = conflated
+                    }
+                    if disrupted { after += 1 }
+                    if !disrupted, seq >= 10 {
+                        try await disrupt()
+                        disrupted = true
+                    }
+                default: break
+                }
+            }
+            #expect(state == (try await replay(to: last!)), "the client's state is the seeded run's")
+            return folded
+        }
+
         /// Reads a socket's `quotes` frames as raw text, by seq, until `count` have come.
         static func frames(_ socket: TestSocket, count: Int) async throws -> [UInt64: String] {
             var frames: [UInt64: String] = [:]
@@ -307,42 +341,18 @@ extension ExternalProcesses {
                 _ = try await feed.leading()
                 let edge = try await Self.edge(of: database)
                 let socket = try await Self.subscriber(of: edge)
-                var state: [String: Quote] = [:]
-                var last: UInt64?
-                var terminated = false
-                var folded: Int?
-                var after = 0
-                while after < 20 {
-                    switch try await socket.next() {
-                    case .snapshot(let seq, _, let quotes, _, _):
-                        for quote in quotes { state[quote.symbol] = quote }
-                        last = seq
-                    case .quotes(let seq, _, let quotes, let conflated, _):
-                        #expect(seq == last! + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last!), \(conflated ?? 0) folded")
-                        for quote in quotes { state[quote.symbol] = quote }
-                        last = seq
-                        if terminated { after += 1 }
-                        if terminated, let conflated {
-                            #expect(folded == nil, "one folded frame for the outage")
-                            folded = conflated
-                        }
-                        if !terminated, seq >= 10 {
-                            // Every session but the feed's (it holds the advisory lock) and this one: the edge's.
-                            let killed = try await database.sql(
-                                """
-                                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                                WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-                                  AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
-                                """)
-                            #expect(killed == "1", "the edge's one session")
-                            terminated = true
-                        }
-                    default: break
-                    }
+                let folded = try await Self.throughAnOutage(socket) {
+                    // Every session but the feed's (it holds the advisory lock) and this one: the edge's.
+                    let killed = try await database.sql(
+                        """
+                        SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                        WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+                          AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
+                        """)
+                    #expect(killed == "1", "the edge's one session")
                 }
                 // The edge waits 200 ms before it reconnects: four 50 ms ticks at least, caught up at once.
                 #expect((folded ?? 0) >= 2, "the ticks missed reach the client folded, as for a slow consumer")
-                #expect(state == (try await Self.replay(to: last!)), "the client's state is the seeded run's")
                 _ = await edge.stop()
                 feed.process.kill(signal: SIGTERM)
             }
@@ -357,38 +367,18 @@ extension ExternalProcesses {
                 _ = try await feed.leading()
                 let edge = try await Self.edge(of: database)
                 let socket = try await Self.subscriber(of: edge)
-                var state: [String: Quote] = [:]
-                var last: UInt64?
                 var filter: PacketFilter?
-                var folded: Int?
-                var after = 0
+                let folded: Int?
                 do {
-                    while after < 10 {
-                        switch try await socket.next() {
-                        case .snapshot(let seq, _, let quotes, _, _):
-                            for quote in quotes { state[quote.symbol] = quote }
-                            last = seq
-                        case .quotes(let seq, _, let quotes, let conflated, _):
-                            #expect(seq == last! + 1 + UInt64(conflated ?? 0), "seq \(seq) after \(last!), \(conflated ?? 0) folded")
-                            for quote in quotes { state[quote.symbol] = quote }
-                            last = seq
-                            if let conflated {
-                                #expect(filter != nil && folded == nil, "one folded frame, after the cut")
-                                folded = conflated
-                            }
-                            if folded != nil { after += 1 }
-                            if filter == nil, seq >= 10 {
-                                // The edge's one session: neither the feed's (it holds the lock) nor psql's own.
-                                let port = try await database.sql(
-                                    """
-                                    SELECT client_port FROM pg_stat_activity
-                                    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-                                      AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
-                                    """)
-                                filter = try await PacketFilter.dropping(port: try #require(Int(port), "the edge's port: \(port)"))
-                            }
-                        default: break
-                        }
+                    folded = try await Self.throughAnOutage(socket) {
+                        // The edge's one session: neither the feed's (it holds the lock) nor psql's own.
+                        let port = try await database.sql(
+                            """
+                            SELECT client_port FROM pg_stat_activity
+                            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+                              AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
+                            """)
+                        filter = try await PacketFilter.dropping(port: try #require(Int(port), "the edge's port: \(port)"))
                     }
                 } catch {
                     await filter?.lift()
@@ -397,7 +387,6 @@ extension ExternalProcesses {
                 await filter?.lift()
                 // Three 50 ms intervals of silence, a SELECT 1 left 2 s to answer, 200 ms before reconnecting: ~45 ticks.
                 #expect((folded ?? 0) >= 10, "the ticks missed while the connection was dead reach the client folded")
-                #expect(state == (try await Self.replay(to: last!)), "the client's state is the seeded run's")
                 _ = await edge.stop()
                 feed.process.kill(signal: SIGTERM)
             }

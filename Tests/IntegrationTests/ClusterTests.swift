@@ -74,6 +74,13 @@ extension ExternalProcesses {
             return socket
         }
 
+        /// `pg_stat_activity`'s row of the one edge's session, with one feed running: every client session but the
+        /// feed's (it holds the advisory lock) and psql's own.
+        static let theEdgesSession = """
+            backend_type = 'client backend' AND pid <> pg_backend_pid()
+              AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
+            """
+
         /// Follows a subscriber of every symbol while the edge's database connection is disrupted (`disrupt`, at seq 10)
         /// until ten frames came after it, checking that every seq is accounted for (`seq = previous + 1 + conflated`) and
         /// that the client's state is the seeded run's; returns the one folded frame's `conflated` (nil if none came).
@@ -342,13 +349,8 @@ extension ExternalProcesses {
                 let edge = try await Self.edge(of: database)
                 let socket = try await Self.subscriber(of: edge)
                 let folded = try await Self.throughAnOutage(socket) {
-                    // Every session but the feed's (it holds the advisory lock) and this one: the edge's.
                     let killed = try await database.sql(
-                        """
-                        SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                        WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-                          AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
-                        """)
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE \(Self.theEdgesSession)")
                     #expect(killed == "1", "the edge's one session")
                 }
                 // The edge waits 200 ms before it reconnects: four 50 ms ticks at least, caught up at once.
@@ -371,13 +373,7 @@ extension ExternalProcesses {
                 let folded: Int?
                 do {
                     folded = try await Self.throughAnOutage(socket) {
-                        // The edge's one session: neither the feed's (it holds the lock) nor psql's own.
-                        let port = try await database.sql(
-                            """
-                            SELECT client_port FROM pg_stat_activity
-                            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-                              AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
-                            """)
+                        let port = try await database.sql("SELECT client_port FROM pg_stat_activity WHERE \(Self.theEdgesSession)")
                         filter = try await PacketFilter.dropping(port: try #require(Int(port), "the edge's port: \(port)"))
                     }
                 } catch {

@@ -117,6 +117,18 @@ extension ExternalProcesses {
             }
         }
 
+        /// Runs each check with every server it starts an edge of `database`; a failing check is recorded and the next runs.
+        static func run(_ checks: [Check], onAnEdgeOf database: PostgresServer) async throws {
+            let url = try DatabaseURL(database.url)
+            for check in checks {
+                do {
+                    try await TestServer.$edgeOf.withValue(url) { try await check.run() }
+                } catch {
+                    Issue.record("\(check.name), on an edge: \(error)")
+                }
+            }
+        }
+
         @Test("slow consumers (conflation exact against the seeded feed, 1008), on an edge of a 300-symbol feed")
         func backpressure() async throws {
             try await PostgresServer.with { database in
@@ -125,20 +137,13 @@ extension ExternalProcesses {
                 let feed = try FeedProcess.start(
                     database.url, ["--symbol-count", "300", "--seed", "7", "--activity", "1", "--tick-ms", "20"])
                 _ = try await feed.leading()
-                let url = try DatabaseURL(database.url)
                 let tests = BackpressureTests()
                 let checks = [
                     Check("a stalled reader's one conflated frame is the feed's state") { try await tests.conflation() },
                     Check("a client stuck behind is closed with 1008") { try await tests.slowConsumer() },
                     Check("a reader of nothing is dropped; a healthy client keeps every tick") { try await tests.slowConsumerDropped() },
                 ]
-                for check in checks {
-                    do {
-                        try await TestServer.$edgeOf.withValue(url) { try await check.run() }
-                    } catch {
-                        Issue.record("\(check.name), on an edge: \(error)")
-                    }
-                }
+                try await Self.run(checks, onAnEdgeOf: database)
                 feed.process.kill(signal: SIGTERM)
             }
         }
@@ -148,14 +153,7 @@ extension ExternalProcesses {
             try await PostgresServer.with { database in
                 let feed = try FeedProcess.start(database.url, ["--tick-ms", "20", "--activity", "1"])
                 let (epoch, _) = try await feed.leading()
-                let url = try DatabaseURL(database.url)
-                for check in Self.checks(feedEpoch: epoch) {
-                    do {
-                        try await TestServer.$edgeOf.withValue(url) { try await check.run() }
-                    } catch {
-                        Issue.record("\(check.name), on an edge: \(error)")
-                    }
-                }
+                try await Self.run(Self.checks(feedEpoch: epoch), onAnEdgeOf: database)
                 feed.process.kill(signal: SIGTERM)
             }
         }
